@@ -1,0 +1,101 @@
+"""Trainer configurations: one dataclass per trainer, commented defaults; CLI flags come from the fields."""
+from __future__ import annotations
+
+import os
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any
+
+from .errors import UserError
+
+
+def opt(default: Any, help: str, *, type: type | None = None, choices: tuple | None = None,
+        lo: float | None = None, hi: float | None = None, cli: bool = True) -> Any:
+    """A config field with what the CLI needs: help, value type, allowed choices and range."""
+    kind = type if type is not None else (bool if isinstance(default, bool) else default.__class__)
+    return field(default=default, metadata=dict(help=help, type=kind, choices=choices, lo=lo, hi=hi, cli=cli))
+
+
+@dataclass
+class CorpusConfig:
+    """How shards are read and tokenized (shared by every trainer)."""
+    text_column: str = opt("text", "column of Parquet/Arrow shards that holds the text (one row = one sentence)")
+    lowercase: bool = opt(False, "lower-case the text before tokenizing")
+    token_pattern: str | None = opt(None, "regex whose matches are the tokens (default: split on whitespace)",
+                                    type=str)
+    batch_rows: int = opt(4096, "rows per record batch read from a shard (bounds reader memory)", lo=1)
+    cache_dir: str | None = opt(None, "where the encoded token blocks go (default: OUT/cache)", type=str)
+    block_tokens: int = opt(1 << 20, "tokens per encoded block (one unit of streaming and of Hogwild work)",
+                            lo=1024)
+
+
+@dataclass
+class VocabConfig(CorpusConfig):
+    """The counting pass."""
+    min_count: int = opt(5, "drop words seen fewer times than this", lo=1)
+    max_vocab_size: int = opt(20_000_000, "prune rare words while counting when the vocabulary grows past "
+                                          "this many words (as word2vec and gensim do)", lo=1)
+    max_final_vocab: int | None = opt(None, "keep at most this many of the most frequent words", type=int, lo=1)
+    threads: int | None = opt(None, "worker threads (default: all cores)", type=int, lo=1)
+
+
+@dataclass
+class Word2VecConfig(VocabConfig):
+    """Skip-gram / CBOW with negative sampling; defaults are word2vec's."""
+    model: str = opt("sg", "sg = skip-gram, cbow = continuous bag of words", choices=("sg", "cbow"))
+    dim: int = opt(100, "vector dimension", lo=1, hi=10_000)
+    window: int = opt(5, "max distance between center and context word (reduced at random per word)",
+                      lo=1, hi=1000)
+    negative: int = opt(5, "noise words per positive pair", lo=1, hi=100)
+    sample: float = opt(1e-3, "subsampling threshold for frequent words (0 = off)", lo=0.0, hi=1.0)
+    epochs: int = opt(5, "passes over the corpus", lo=1)
+    alpha: float | None = opt(None, "starting learning rate (default 0.025 for sg, 0.05 for cbow); "
+                                    "decays linearly to alpha*1e-4", type=float, lo=0.0, hi=10.0)
+    seed: int = opt(1, "random seed; --threads 1 with the same seed is bit-identical", lo=0)
+    shared_negatives: bool = opt(True, "draw the noise words once per context window and update the window as "
+                                       "one small matrix product (Intel's pWord2Vec); --no-shared-negatives "
+                                       "draws them per pair as word2vec.c does")
+    checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
+                                  lo=0.0)
+    write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
+    resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
+
+    def effective_alpha(self) -> float:
+        if self.alpha is not None:
+            return self.alpha
+        return 0.025 if self.model == "sg" else 0.05
+
+
+def threads_or_default(threads: int | None) -> int:
+    return threads if threads else (os.cpu_count() or 1)
+
+
+def make_config(cls: type, values: dict[str, Any]) -> Any:
+    """Build and range-check a config from keyword values (the Python API path)."""
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise UserError(f"unknown option {unknown[0]!r} for {cls.__name__}; valid: {', '.join(sorted(names))}")
+    cfg = cls(**values)
+    for f in fields(cls):
+        check_value(f, getattr(cfg, f.name))
+    return cfg
+
+
+def check_value(f: Any, value: Any) -> None:
+    m = f.metadata
+    flag = "--" + f.name.replace("_", "-")
+    if value is None:
+        if f.default is not None and f.default is not MISSING:
+            raise UserError(f"{flag}: a value is required")
+        return
+    if m["choices"] and value not in m["choices"]:
+        raise UserError(f"{flag}: {value!r} is not one of {', '.join(m['choices'])}")
+    if m["type"] in (int, float) and not isinstance(value, bool):
+        if m["lo"] is not None and value < m["lo"]:
+            raise UserError(f"{flag}: {value} is below the minimum {m['lo']}")
+        if m["hi"] is not None and value > m["hi"]:
+            raise UserError(f"{flag}: {value} is above the maximum {m['hi']}")
+
+
+def to_json(cfg: Any) -> dict[str, Any]:
+    return asdict(cfg)

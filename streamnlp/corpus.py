@@ -1,0 +1,221 @@
+"""Corpus streaming: shard discovery, bounded-memory record-batch reading, tokenizing with pyarrow compute.
+
+Inputs are folders (searched recursively), files, globs or pyarrow filesystem URIs of Parquet,
+Arrow IPC / Feather, or plain text (one sentence per line, optionally .gz). One row is one
+sentence; rows are never truncated. Text files must be UTF-8: undecodable bytes are replaced
+by U+FFFD and a warning names the file and byte offset.
+"""
+from __future__ import annotations
+
+import glob as globlib
+import os
+import queue
+import re
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+
+from .config import CorpusConfig
+from .errors import UserError
+
+PARQUET = (".parquet", ".pq")
+ARROW = (".arrow", ".feather", ".ipc")
+TEXT = (".txt", ".text", ".txt.gz", ".gz")
+TEXT_CHUNK = 4 << 20
+
+
+@dataclass(frozen=True)
+class Shard:
+    path: str
+    fmt: str  # "parquet" | "arrow" | "text"
+    fs: pafs.FileSystem
+    size: int
+    mtime: float
+
+    def key(self) -> tuple:
+        return (self.path, self.fmt, self.size, self.mtime)
+
+
+def _fmt(path: str, explicit: bool) -> str | None:
+    low = path.lower()
+    if low.endswith(PARQUET):
+        return "parquet"
+    if low.endswith(ARROW):
+        return "arrow"
+    if low.endswith(TEXT) or explicit:
+        return "text"
+    return None
+
+
+def _shard(fs: pafs.FileSystem, info: pafs.FileInfo, explicit: bool) -> Shard | None:
+    fmt = _fmt(info.path, explicit)
+    if fmt is None or os.path.basename(info.path).startswith((".", "_")):
+        return None
+    mtime = info.mtime.timestamp() if info.mtime is not None else 0.0
+    return Shard(info.path, fmt, fs, info.size or 0, mtime)
+
+
+def _expand(inp: str) -> list[Shard]:
+    if "://" in inp:
+        try:
+            fs, path = pafs.FileSystem.from_uri(inp)
+        except (pa.ArrowException, ValueError) as e:
+            raise UserError(f"{inp}: not a usable URI ({str(e).splitlines()[0]}); pass a path or file:// URI") from None
+        paths = [path]
+    else:
+        fs = pafs.LocalFileSystem()
+        paths = sorted(globlib.glob(inp, recursive=True)) if globlib.has_magic(inp) else [os.path.abspath(inp)]
+        if not paths:
+            raise UserError(f"{inp}: the glob matches nothing; check the pattern")
+    shards: list[Shard] = []
+    for path in paths:
+        info = fs.get_file_info(path)
+        if info.type == pafs.FileType.NotFound:
+            raise UserError(f"{inp}: no such file or folder; pass a folder, file or glob of corpus shards")
+        if info.type == pafs.FileType.Directory:
+            found = fs.get_file_info(pafs.FileSelector(path, recursive=True))
+            files = sorted((i for i in found if i.type == pafs.FileType.File), key=lambda i: i.path)
+            shards.extend(s for s in (_shard(fs, i, False) for i in files) if s is not None)
+        else:
+            shard = _shard(fs, info, True)
+            if shard is not None:
+                shards.append(shard)
+    return shards
+
+
+def discover(inputs: Iterable[str]) -> list[Shard]:
+    """All shards named by `inputs`, in a deterministic order (input order, then path order)."""
+    inputs = list(inputs)
+    if not inputs:
+        raise UserError("no INPUT given; pass one or more folders, files or globs of corpus shards")
+    shards: list[Shard] = []
+    for inp in inputs:
+        found = _expand(str(inp))
+        if not found:
+            raise UserError(f"{inp}: holds no corpus shards (.parquet, .arrow, .feather, .txt, .gz); "
+                            "point at a folder or files that do")
+        shards.extend(found)
+    return shards
+
+
+def _read_columnar(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
+    dataset = ds.dataset(shard.path, format="parquet" if shard.fmt == "parquet" else "ipc", filesystem=shard.fs)
+    schema = dataset.schema
+    if cfg.text_column not in schema.names:
+        raise UserError(f"{shard.path}: no column {cfg.text_column!r} (it has {', '.join(schema.names)}); "
+                        "pass --text-column NAME")
+    col_type = schema.field(cfg.text_column).type
+    if not (pa.types.is_string(col_type) or pa.types.is_large_string(col_type)):
+        raise UserError(f"{shard.path}: column {cfg.text_column!r} holds {col_type}, not text; "
+                        "pass --text-column with a string column")
+    for batch in dataset.to_batches(columns=[cfg.text_column], batch_size=cfg.batch_rows,
+                                    batch_readahead=2, fragment_readahead=1):
+        yield batch.column(0)
+
+
+def _decode(raw: bytes, shard: Shard, offset: int, warned: list[bool]) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if not warned[0]:
+            print(f"warning: {shard.path}: invalid UTF-8 at byte {offset + e.start}; "
+                  "undecodable bytes are replaced by U+FFFD", file=sys.stderr)
+            warned[0] = True
+        return raw.decode("utf-8", errors="replace")
+
+
+def _read_text(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
+    compression = "gzip" if shard.path.lower().endswith(".gz") else None
+    warned = [False]
+    offset = 0
+    rest = b""
+    with shard.fs.open_input_stream(shard.path, compression=compression) as f:
+        while True:
+            chunk = f.read(TEXT_CHUNK)
+            data = rest + chunk
+            if not chunk:
+                rest = b""
+            else:
+                cut = data.rfind(b"\n") + 1
+                data, rest = data[:cut], data[cut:]
+            if data:
+                lines = _decode(data, shard, offset, warned).splitlines()
+                offset += len(data)
+                for i in range(0, len(lines), cfg.batch_rows):
+                    yield pa.array(lines[i:i + cfg.batch_rows], type=pa.string())
+            if not chunk:
+                return
+
+
+def read_shard(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
+    """Record batches (string arrays, one row per sentence) of one shard; shard errors become UserError."""
+    reader = _read_text if shard.fmt == "text" else _read_columnar
+    try:
+        yield from reader(shard, cfg)
+    except UserError:
+        raise
+    except (pa.ArrowException, OSError, EOFError) as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UserError(f"{shard.path}: cannot read this shard ({msg}); it is corrupt or truncated: "
+                        "re-create or remove it") from None
+
+
+def tokenize(texts: pa.Array, cfg: CorpusConfig) -> tuple[pa.Array, np.ndarray]:
+    """Flat token array and the number of tokens of each row (empty and null rows give 0)."""
+    if cfg.lowercase:
+        texts = pc.utf8_lower(texts)
+    if cfg.token_pattern:
+        rx = re.compile(cfg.token_pattern)
+        lists = pa.array([rx.findall(s) if s else [] for s in texts.to_pylist()], type=pa.list_(pa.string()))
+    else:
+        lists = pc.utf8_split_whitespace(texts)
+    flat = lists.flatten()
+    parents = pc.list_parent_indices(lists).to_numpy()
+    keep = pc.greater(pc.binary_length(flat), 0).to_numpy(zero_copy_only=False)
+    if not keep.all():
+        flat = flat.filter(pa.array(keep))
+        parents = parents[keep]
+    lengths = np.bincount(parents, minlength=len(texts)).astype(np.int64)
+    return flat, lengths
+
+
+def prefetch(items: Iterator, depth: int = 2) -> Iterator:
+    """Run an iterator in a background thread, at most `depth` items ahead; errors re-raise here."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put((done, None))
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            q.put((done, e))
+
+    t = threading.Thread(target=work, daemon=True, name="streamnlp-prefetch")
+    t.start()
+    try:
+        while True:
+            item, err = q.get()
+            if item is done:
+                if err is not None:
+                    raise err
+                return
+            yield item
+    finally:
+        stop.set()

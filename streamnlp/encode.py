@@ -1,0 +1,150 @@
+"""Encoding pass: token ids as int32 blocks in an on-disk cache, written once, streamed back every epoch.
+
+Cache layout (one folder): per shard `part-NNNNN.ids` (int32 ids) and `part-NNNNN.lens` (int32
+tokens per sentence), `manifest.json` (written last: a killed encode is never mistaken for a
+finished one) with the block index. A block is whole sentences, about `block_tokens` tokens; a
+sentence longer than that is one larger block, never cut. Shards encode in parallel threads.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .atomic import write_json
+from .config import CorpusConfig, threads_or_default
+from .corpus import Shard, prefetch, read_shard, tokenize
+from .errors import UserError
+from .vocab import Vocab, corpus_config
+
+FORMAT = 1
+
+
+@dataclass
+class Block:
+    part: int
+    tok_start: int
+    n_tokens: int
+    sent_start: int
+    n_sents: int
+
+
+def encode_batch(texts: pa.Array, vocab: Vocab, cfg: CorpusConfig, unk: int | None,
+                 eos: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, sentence lengths) of one record batch. Unknown words are dropped, or mapped to `unk`;
+    `eos`, when given, ends every row. Rows left empty are dropped."""
+    flat, lengths = tokenize(texts, cfg)
+    ids = pc.index_in(flat, value_set=vocab.arrow)
+    if unk is None:
+        valid = ids.is_valid().to_numpy(zero_copy_only=False)
+        rows = np.repeat(np.arange(len(lengths)), lengths)
+        lengths = np.bincount(rows[valid], minlength=len(lengths))
+        ids = ids.drop_null().to_numpy().astype(np.int32, copy=False)
+    else:
+        ids = pc.fill_null(ids, unk).to_numpy().astype(np.int32, copy=False)
+    if eos is not None:
+        ends = np.cumsum(lengths)
+        ids = np.insert(ids, ends, eos).astype(np.int32, copy=False)
+        lengths = lengths + 1
+    lengths = lengths[lengths > 0].astype(np.int32)
+    return ids, lengths
+
+
+def _encode_shard(part: int, shard: Shard, vocab: Vocab, cfg: CorpusConfig, folder: str,
+                  unk: int | None, eos: int | None) -> list[Block]:
+    blocks: list[Block] = []
+    tok = sent = 0
+    block_tok = block_sent = 0
+    with open(_path(folder, part, "ids"), "wb") as fi, open(_path(folder, part, "lens"), "wb") as fl:
+        for texts in read_shard(shard, cfg):
+            ids, lens = encode_batch(texts, vocab, cfg, unk, eos)
+            fi.write(ids.tobytes())
+            fl.write(lens.tobytes())
+            # cut blocks at sentence boundaries once they hold block_tokens tokens
+            ends = np.cumsum(lens, dtype=np.int64) + block_tok
+            start = 0
+            while True:
+                cut = int(np.searchsorted(ends[start:], cfg.block_tokens, side="left")) + start
+                if cut >= len(lens):
+                    break
+                n_tok, n_sent = int(ends[cut]), block_sent + cut - start + 1
+                blocks.append(Block(part, tok, n_tok, sent, n_sent))
+                tok, sent = tok + n_tok, sent + n_sent
+                ends -= ends[cut]
+                block_tok = block_sent = 0
+                start = cut + 1
+            block_tok = int(ends[-1]) if len(ends) else block_tok
+            block_sent += len(lens) - start
+    if block_sent:
+        blocks.append(Block(part, tok, block_tok, sent, block_sent))
+    return blocks
+
+
+def _path(folder: str, part: int, kind: str) -> str:
+    return os.path.join(folder, f"part-{part:05d}.{kind}")
+
+
+def cache_key(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, unk: int | None, eos: int | None) -> str:
+    h = hashlib.sha1()
+    h.update(json.dumps([[s.key() for s in shards], corpus_config(cfg), cfg.block_tokens, unk, eos,
+                         FORMAT]).encode())
+    h.update("\n".join(vocab.words).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+class EncodedCorpus:
+    """The block cache of one corpus and vocabulary; `iter_blocks` streams it with a prefetch thread."""
+
+    def __init__(self, folder: str, blocks: list[Block]):
+        self.folder = folder
+        self.blocks = blocks
+        self.n_tokens = sum(b.n_tokens for b in blocks)
+        self.n_sents = sum(b.n_sents for b in blocks)
+
+    def read_block(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids int32[n], sentence offsets int64[n_sents + 1]) of block i."""
+        b = self.blocks[i]
+        with open(_path(self.folder, b.part, "ids"), "rb") as f:
+            f.seek(4 * b.tok_start)
+            ids = np.fromfile(f, dtype=np.int32, count=b.n_tokens)
+        with open(_path(self.folder, b.part, "lens"), "rb") as f:
+            f.seek(4 * b.sent_start)
+            lens = np.fromfile(f, dtype=np.int32, count=b.n_sents)
+        if len(ids) != b.n_tokens or len(lens) != b.n_sents:
+            raise UserError(f"{self.folder}: the token cache is truncated; delete it to rebuild")
+        offsets = np.zeros(b.n_sents + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        return ids, offsets
+
+    def iter_blocks(self, start: int = 0, depth: int = 2) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        return prefetch(((i, *self.read_block(i)) for i in range(start, len(self.blocks))), depth)
+
+
+def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: str,
+                  unk: int | None = None, eos: int | None = None, threads: int | None = None) -> EncodedCorpus:
+    """Encode every shard into `folder`, or reuse the cache there if it was made from the same inputs."""
+    key = cache_key(shards, vocab, cfg, unk, eos)
+    manifest = os.path.join(folder, "manifest.json")
+    if os.path.exists(manifest):
+        with open(manifest) as f:
+            meta = json.load(f)
+        if meta.get("key") == key:
+            return EncodedCorpus(folder, [Block(*b) for b in meta["blocks"]])
+        os.unlink(manifest)
+    os.makedirs(folder, exist_ok=True)
+    workers = max(1, min(threads_or_default(threads), len(shards)))
+    with ThreadPoolExecutor(workers) as pool:
+        per_shard = list(pool.map(lambda a: _encode_shard(a[0], a[1], vocab, cfg, folder, unk, eos),
+                                  enumerate(shards)))
+    blocks = [b for bs in per_shard for b in bs]
+    if not blocks:
+        raise UserError("no sentence of the corpus has a word of the vocabulary; lower --min-count")
+    write_json(manifest, {"key": key, "blocks": [list(b.__dict__.values()) for b in blocks]})
+    return EncodedCorpus(folder, blocks)

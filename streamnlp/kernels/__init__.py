@@ -1,0 +1,1 @@
+"""Numba kernels only: no Python objects, no I/O; drivers own epochs, schedules and progress."""

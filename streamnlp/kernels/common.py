@@ -1,0 +1,114 @@
+"""Kernel building blocks: per-block seeded xorshift generator, alias noise draws, sigmoid, the pair window.
+
+Every random stream is seeded from (seed, epoch, block, sub-block, stream) alone, so results do not
+depend on which thread ran which sub-block: `--threads 1 --seed S` is bit-identical run to run.
+"""
+import numpy as np
+from numba import njit
+
+JIT = dict(cache=True, nogil=True, fastmath=True)
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX2 = np.uint64(0x94D049BB133111EB)
+MASK24 = np.uint64(0xFFFFFF)
+INV24 = np.float32(1.0 / 16777216.0)
+U7, U13, U17 = np.uint64(7), np.uint64(13), np.uint64(17)
+U27, U30, U31, U32, U40 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32), np.uint64(40)
+MAX_LOGIT = np.float32(20.0)
+
+PAIRS_STREAM = 0  # subsampling draws and reduced windows: shared by every consumer of the pair stream
+NOISE_STREAM = 1  # negative samples
+
+
+@njit(**JIT)
+def mix64(z):
+    """splitmix64 finalizer: a well-spread uint64 from any uint64."""
+    z = (z ^ (z >> U30)) * MIX1
+    z = (z ^ (z >> U27)) * MIX2
+    return z ^ (z >> U31)
+
+
+@njit(**JIT)
+def stream_seed(seed, epoch, block, sub, stream):
+    """Nonzero xorshift state for one (seed, epoch, block, sub-block, stream)."""
+    z = mix64(np.uint64(seed) + GOLDEN)
+    z = mix64(z ^ np.uint64(epoch) + GOLDEN)
+    z = mix64(z ^ np.uint64(block) + GOLDEN)
+    z = mix64(z ^ np.uint64(sub) + GOLDEN)
+    z = mix64(z ^ np.uint64(stream) + GOLDEN)
+    return z if z != np.uint64(0) else GOLDEN
+
+
+@njit(**JIT)
+def next_u64(x):
+    """xorshift64 step."""
+    x ^= x << U13
+    x ^= x >> U7
+    x ^= x << U17
+    return x
+
+
+@njit(**JIT)
+def uniform(x):
+    """float32 in [0, 1) from the high 24 bits of x."""
+    return np.float32(x >> U40) * INV24
+
+
+@njit(**JIT)
+def below(x, n):
+    """Integer in [0, n) from the high 32 bits of x (multiply-shift, no division)."""
+    return np.int64(((x >> U32) * np.uint64(n)) >> U32)
+
+
+@njit(**JIT)
+def draw_noise(x, prob, alias):
+    """Walker alias draw from the noise distribution: high bits pick a slot, low bits accept it."""
+    i = below(x, prob.shape[0])
+    if np.float32(x & MASK24) * INV24 < prob[i]:
+        return np.int64(i)
+    return np.int64(alias[i])
+
+
+@njit(**JIT)
+def sigmoid(f):
+    f = min(max(f, -MAX_LOGIT), MAX_LOGIT)
+    return np.float32(1.0) / (np.float32(1.0) + np.exp(-f))
+
+
+@njit(**JIT)
+def read_sentence(ids, start, end, keep, subsample, buf, state):
+    """Copy ids[start:end] into buf, dropping frequent words with word2vec's keep probability.
+    Returns (kept count, generator state)."""
+    n = 0
+    for t in range(start, end):
+        w = ids[t]
+        if subsample:
+            k = keep[w]
+            if k < np.float32(1.0):
+                state = next_u64(state)
+                if uniform(state) >= k:
+                    continue
+        buf[n] = w
+        n += 1
+    return n, state
+
+
+@njit(**JIT)
+def window_bounds(i, n, window, dynamic, state):
+    """[lo, hi) of the context of position i; a dynamic window shrinks by b ~ U{0..window-1}, as word2vec."""
+    b = 0
+    if dynamic:
+        state = next_u64(state)
+        b = below(state, window)
+    lo = max(0, i - window + b)
+    hi = min(n, i + window - b + 1)
+    return lo, hi, state
+
+
+def sub_blocks(offsets: np.ndarray, sub_tokens: int) -> np.ndarray:
+    """Sentence indices that split a block into sub-blocks of about sub_tokens tokens (the prange unit)."""
+    n_tok = int(offsets[-1])
+    n_sub = max(1, n_tok // max(1, sub_tokens))
+    cuts = np.searchsorted(offsets, np.arange(1, n_sub) * (n_tok / n_sub), side="left")
+    return np.unique(np.concatenate([[0], cuts, [len(offsets) - 1]])).astype(np.int64)

@@ -1,0 +1,155 @@
+"""Skip-gram and CBOW with negative sampling: one shared update, Hogwild over sub-blocks of a token block.
+
+Shapes: V words, D dims, syn0 (V, D) input vectors, syn1 (V, D) output vectors, both float32 and
+updated in place by all threads without locks (Hogwild, as word2vec.c and gensim do). Each
+sub-block draws its pairs from its own PAIRS_STREAM generator, exactly as pairs.fill_pairs does, and
+its noise words from NOISE_STREAM. Losses go to per-sub-block float64 buffers.
+"""
+import numpy as np
+from numba import njit, prange
+
+from .common import (JIT, NOISE_STREAM, PAIRS_STREAM, draw_noise, next_u64, read_sentence, sigmoid,
+                     stream_seed, window_bounds)
+
+
+@njit(**JIT)
+def ns_update(inp, m, targets, nt, syn1, alpha, grad, g):
+    """The negative-sampling step shared by both models.
+
+    inp[:m] (m, D) input vectors, targets[:nt] output rows (targets[0] is the observed word, the rest
+    noise). Raises inp[a] . syn1[targets[0]] and lowers the noise scores by SGD on the logistic loss:
+    updates syn1 in place, writes the input gradients to grad[:m], returns the summed loss.
+    """
+    D = inp.shape[1]
+    loss = 0.0
+    one = np.float32(1.0)
+    for a in range(m):
+        for t in range(nt):
+            w = targets[t]
+            f = np.float32(0.0)
+            for d in range(D):
+                f += inp[a, d] * syn1[w, d]
+            s = sigmoid(f)
+            if t == 0:
+                g[a, t] = (one - s) * alpha
+                loss -= np.log(max(s, np.float32(1e-7)))
+            else:
+                g[a, t] = -s * alpha
+                loss -= np.log(max(one - s, np.float32(1e-7)))
+    for a in range(m):
+        for d in range(D):
+            grad[a, d] = np.float32(0.0)
+        for t in range(nt):
+            ga = g[a, t]
+            w = targets[t]
+            for d in range(D):
+                grad[a, d] += ga * syn1[w, d]
+    for t in range(nt):
+        w = targets[t]
+        for a in range(m):
+            ga = g[a, t]
+            for d in range(D):
+                syn1[w, d] += ga * inp[a, d]
+    return loss
+
+
+@njit(**JIT)
+def draw_targets(center, negative, prob, alias, targets, state):
+    """targets[0] = center, then `negative` noise words (a draw equal to center is skipped, as word2vec)."""
+    targets[0] = center
+    nt = 1
+    for _ in range(negative):
+        state = next_u64(state)
+        w = draw_noise(state, prob, alias)
+        if w != center:
+            targets[nt] = w
+            nt += 1
+    return nt, state
+
+
+@njit(parallel=True, **JIT)
+def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsample, prob, alias, window,
+                negative, alpha0, pos0, total, seed, epoch, block, trace, trace_n):
+    """One pass over a block (ids, sentence offsets) split at `subs`; returns (loss, positive pairs) per sub.
+
+    sg: skip-gram (each context word predicts the center word); else CBOW (the mean of the context
+    predicts it). shared: skip-gram draws one noise set per window and updates the window's context
+    rows as one (m x nt) step; else one noise set per pair, as word2vec.c. The learning rate decays
+    linearly with the global token position pos0 + offset over `total` tokens, floored at alpha0*1e-4.
+    trace (n_sub, cap, 2) records each positive (center, context) pair when it has rows (tests).
+    """
+    n_sub = subs.shape[0] - 1
+    D = syn0.shape[1]
+    losses = np.zeros(n_sub)
+    pairs = np.zeros(n_sub, dtype=np.int64)
+    tracing = trace.shape[0] > 0
+    for b in prange(n_sub):
+        ps = stream_seed(seed, epoch, block, b, PAIRS_STREAM)
+        ns = stream_seed(seed, epoch, block, b, NOISE_STREAM)
+        buf = np.empty(max_len, dtype=np.int32)
+        ctx = np.empty(2 * window, dtype=np.int64)
+        inp = np.empty((2 * window, D), dtype=np.float32)
+        grad = np.empty((2 * window, D), dtype=np.float32)
+        g = np.empty((2 * window, negative + 1), dtype=np.float32)
+        targets = np.empty(negative + 1, dtype=np.int64)
+        loss = 0.0
+        npairs = 0
+        for s in range(subs[b], subs[b + 1]):
+            start, end = offsets[s], offsets[s + 1]
+            alpha = np.float32(alpha0 * max(1e-4, 1.0 - (pos0 + start) / total))
+            n, ps = read_sentence(ids, start, end, keep, subsample, buf, ps)
+            for i in range(n):
+                lo, hi, ps = window_bounds(i, n, window, True, ps)
+                m = 0
+                for j in range(lo, hi):
+                    if j != i:
+                        ctx[m] = buf[j]
+                        m += 1
+                if m == 0:
+                    continue
+                center = buf[i]
+                if tracing:
+                    for a in range(m):
+                        trace[b, trace_n[b], 0] = center
+                        trace[b, trace_n[b], 1] = ctx[a]
+                        trace_n[b] += 1
+                npairs += m
+                if sg and not shared:
+                    for a in range(m):
+                        r = ctx[a]
+                        nt, ns = draw_targets(center, negative, prob, alias, targets, ns)
+                        for d in range(D):
+                            inp[0, d] = syn0[r, d]
+                        loss += ns_update(inp, 1, targets, nt, syn1, alpha, grad, g)
+                        for d in range(D):
+                            syn0[r, d] += grad[0, d]
+                    continue
+                nt, ns = draw_targets(center, negative, prob, alias, targets, ns)
+                if sg:
+                    for a in range(m):
+                        r = ctx[a]
+                        for d in range(D):
+                            inp[a, d] = syn0[r, d]
+                    loss += ns_update(inp, m, targets, nt, syn1, alpha, grad, g)
+                    for a in range(m):
+                        r = ctx[a]
+                        for d in range(D):
+                            syn0[r, d] += grad[a, d]
+                else:
+                    scale = np.float32(1.0) / np.float32(m)
+                    for d in range(D):
+                        inp[0, d] = np.float32(0.0)
+                    for a in range(m):
+                        r = ctx[a]
+                        for d in range(D):
+                            inp[0, d] += syn0[r, d]
+                    for d in range(D):
+                        inp[0, d] *= scale
+                    loss += ns_update(inp, 1, targets, nt, syn1, alpha, grad, g) * m
+                    for a in range(m):
+                        r = ctx[a]
+                        for d in range(D):
+                            syn0[r, d] += grad[0, d]
+        losses[b] = loss
+        pairs[b] = npairs
+    return losses, pairs

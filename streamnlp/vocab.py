@@ -1,0 +1,175 @@
+"""Vocabulary: streamed counting (map per shard, reduce by addition), pruning, subsampling, noise table.
+
+Order is deterministic: count descending, then the word's UTF-8 bytes ascending. While counting,
+a table that outgrows `max_vocab_size` drops the words seen fewer than `min_reduce` times and
+raises `min_reduce` by one, as gensim does, so memory stays bounded whatever the corpus.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .atomic import atomic_write
+from .config import CorpusConfig, VocabConfig, threads_or_default
+from .corpus import Shard, read_shard, tokenize
+from .errors import UserError
+
+COMPACT_ROWS = 1 << 21
+SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
+
+
+@dataclass
+class Counts:
+    """Word counts of part of a corpus; `tokens` counts every token, pruned or not."""
+    table: pa.Table
+    tokens: int
+    min_reduce: int = 1
+    pending: list = field(default_factory=list)
+
+
+def _compact(tables: list[pa.Table]) -> pa.Table:
+    merged = pa.concat_tables(tables).group_by("word").aggregate([("count", "sum")])
+    return merged.rename_columns(["word", "count"])
+
+
+def _prune(c: Counts, max_vocab_size: int) -> None:
+    c.table = _compact([c.table, *c.pending])
+    c.pending = []
+    while c.table.num_rows > max_vocab_size:
+        c.table = c.table.filter(pc.greater_equal(c.table["count"], c.min_reduce))
+        c.min_reduce += 1
+
+
+def merge(parts: Iterable[Counts], max_vocab_size: int) -> Counts:
+    """Reduce step: add counts of several parts (pruning again if the union is too large)."""
+    parts = list(parts)
+    out = Counts(SCHEMA.empty_table(), sum(p.tokens for p in parts), max((p.min_reduce for p in parts), default=1))
+    out.pending = [p.table for p in parts]
+    _prune(out, max_vocab_size)
+    return out
+
+
+def count_shard(shard: Shard, cfg: VocabConfig) -> Counts:
+    """Map step: the word counts of one shard, in memory bounded by cfg.max_vocab_size."""
+    c = Counts(SCHEMA.empty_table(), 0)
+    rows = 0
+    for texts in read_shard(shard, cfg):
+        flat, _ = tokenize(texts, cfg)
+        c.tokens += len(flat)
+        vc = pc.value_counts(flat)
+        c.pending.append(pa.table([vc.field(0), pc.cast(vc.field(1), pa.int64())], schema=SCHEMA))
+        rows += len(vc)
+        if rows > max(COMPACT_ROWS, cfg.max_vocab_size):
+            _prune(c, cfg.max_vocab_size)
+            rows = c.table.num_rows
+    _prune(c, cfg.max_vocab_size)
+    return c
+
+
+class Vocab:
+    """Words in frequency order with their counts; `total_tokens` is every token of the corpus."""
+
+    def __init__(self, words: list[str], counts: np.ndarray, total_tokens: int):
+        self.words = words
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.total_tokens = int(total_tokens)
+        self._index: dict[str, int] | None = None
+        self._arrow: pa.Array | None = None
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def index(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {w: i for i, w in enumerate(self.words)}
+        return self._index
+
+    @property
+    def arrow(self) -> pa.Array:
+        if self._arrow is None:
+            self._arrow = pa.array(self.words, type=pa.string())
+        return self._arrow
+
+    def keep_probs(self, sample: float) -> np.ndarray:
+        """word2vec's subsampling: keep a word of count c with p = (sqrt(c/t) + 1) * t/c, t = sample*N."""
+        if sample <= 0:
+            return np.ones(len(self), dtype=np.float32)
+        t = sample * float(self.counts.sum())
+        c = self.counts.astype(np.float64)
+        return np.minimum(1.0, (np.sqrt(c / t) + 1.0) * t / c).astype(np.float32)
+
+    def noise_table(self, power: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
+        """Walker alias table of the unigram^power distribution: (accept prob float32, alias int32)."""
+        p = self.counts.astype(np.float64) ** power
+        n = len(p)
+        scaled = p * (n / p.sum())
+        prob = np.ones(n, dtype=np.float64)
+        alias = np.arange(n, dtype=np.int32)
+        small = [i for i in range(n) if scaled[i] < 1.0]
+        large = [i for i in range(n) if scaled[i] >= 1.0]
+        while small and large:
+            s, g = small.pop(), large.pop()
+            prob[s], alias[s] = scaled[s], g
+            scaled[g] -= 1.0 - scaled[s]
+            (small if scaled[g] < 1.0 else large).append(g)
+        return prob.astype(np.float32), alias
+
+    def save(self, path: str) -> None:
+        with atomic_write(path, "w") as f:
+            f.write("".join(f"{w}\t{c}\n" for w, c in zip(self.words, self.counts.tolist())))
+
+    @classmethod
+    def load(cls, path: str, total_tokens: int | None = None) -> Vocab:
+        words, counts = [], []
+        try:
+            with open(path, encoding="utf-8") as f:
+                for n, line in enumerate(f, 1):
+                    word, _, count = line.rstrip("\n").rpartition("\t")
+                    if not word or not count.isdigit():
+                        raise UserError(f"{path}:{n}: expected 'word<TAB>count'; fix or re-create the vocabulary")
+                    words.append(word)
+                    counts.append(int(count))
+        except OSError as e:
+            raise UserError(f"{path}: cannot read the vocabulary ({e.strerror})") from None
+        c = np.array(counts, dtype=np.int64)
+        return cls(words, c, int(c.sum()) if total_tokens is None else total_tokens)
+
+
+def finalize(counts: Counts, min_count: int, max_final_vocab: int | None) -> Vocab:
+    t = counts.table.filter(pc.greater_equal(counts.table["count"], min_count))
+    t = t.sort_by([("count", "descending"), ("word", "ascending")])
+    if max_final_vocab is not None:
+        t = t.slice(0, max_final_vocab)
+    return Vocab(t["word"].to_pylist(), t["count"].to_numpy(), counts.tokens)
+
+
+def build_vocab(shards: list[Shard], cfg: VocabConfig) -> Vocab:
+    """Count all shards (in parallel threads: pyarrow releases the GIL) and keep the frequent words."""
+    threads = min(threads_or_default(cfg.threads), len(shards))
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        parts = list(pool.map(lambda s: count_shard(s, cfg), shards))
+    counts = merge(parts, cfg.max_vocab_size)
+    if counts.tokens == 0:
+        raise UserError(f"{_names(shards)}: the corpus holds no tokens; check the files and --text-column")
+    vocab = finalize(counts, cfg.min_count, cfg.max_final_vocab)
+    if len(vocab) == 0:
+        raise UserError(f"no word is seen --min-count {cfg.min_count} times in {counts.tokens} tokens; "
+                        "lower --min-count or give a larger corpus")
+    return vocab
+
+
+def _names(shards: list[Shard]) -> str:
+    first = os.path.dirname(shards[0].path) if len(shards) > 1 else shards[0].path
+    return first
+
+
+def corpus_config(cfg: CorpusConfig) -> dict:
+    """The settings that change which tokens a corpus yields (part of cache keys)."""
+    return {"text_column": cfg.text_column, "lowercase": cfg.lowercase, "token_pattern": cfg.token_pattern}

@@ -1,0 +1,145 @@
+"""word2vec driver: epochs, the linear learning-rate schedule, threads, progress, checkpoints, outputs.
+
+The kernel (kernels/sgns.py) sees only arrays. Blocks stream from the encoded cache through a
+prefetch thread while the kernel (which releases the GIL) trains on the previous one.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numba
+import numpy as np
+from tqdm import tqdm
+
+from . import checkpoint, rundir
+from .config import Word2VecConfig, make_config, threads_or_default, to_json
+from .kernels.common import sub_blocks
+from .kernels.sgns import train_block
+from .prepare import prepare_corpus
+from .vectors import KeyedVectors
+
+SUB_TOKENS = 16384
+NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
+NO_TRACE_N = np.zeros(0, dtype=np.int64)
+RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "write_text", "cache_dir"}
+
+
+def init_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """word2vec's start: inputs uniform in [-0.5/D, 0.5/D), outputs zero."""
+    rng = np.random.default_rng(seed)
+    syn0 = ((rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim))
+    return np.ascontiguousarray(syn0), np.zeros((n_words, dim), dtype=np.float32)
+
+
+class Trainer:
+    """State of one word2vec run: weights, noise/keep tables, and where in the schedule it stands."""
+
+    def __init__(self, cfg: Word2VecConfig, keep: np.ndarray, prob: np.ndarray, alias: np.ndarray,
+                 syn0: np.ndarray, syn1: np.ndarray, n_tokens: int):
+        self.cfg, self.keep, self.prob, self.alias = cfg, keep, prob, alias
+        self.syn0, self.syn1 = syn0, syn1
+        self.total = float(cfg.epochs * n_tokens)
+        self.n_tokens = n_tokens
+
+    def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
+              trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N) -> tuple[float, int]:
+        """Train on one block; returns (summed loss, positive pairs)."""
+        c = self.cfg
+        subs = sub_blocks(offsets, SUB_TOKENS)
+        max_len = int(np.diff(offsets).max())
+        losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
+                                    self.syn0, self.syn1, self.keep, c.sample > 0, self.prob, self.alias,
+                                    c.window, c.negative, c.effective_alpha(),
+                                    float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
+                                    trace, trace_n)
+        return float(losses.sum()), int(pairs.sum())
+
+
+def warm_up(trainer: Trainer) -> float:
+    """Compile (or load from Numba's cache) the kernel on a tiny block, so timings separate compile."""
+    t0 = time.perf_counter()
+    c = trainer.cfg
+    tiny = Trainer(c, trainer.keep, trainer.prob, trainer.alias, trainer.syn0[:0].copy(), trainer.syn1[:0].copy(), 1)
+    tiny.block(0, 0, 0, np.zeros(0, np.int32), np.zeros(2, np.int64))
+    return time.perf_counter() - t0
+
+
+def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVectors:
+    """Train skip-gram or CBOW on the shards named by `inputs`, write the run into `out`, return the vectors."""
+    t_start = time.perf_counter()
+    cfg = make_config(Word2VecConfig, config)
+    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+    rundir.prepare(out)
+    ckpt_dir = os.path.join(out, "checkpoints")
+    saved = checkpoint.load(ckpt_dir) if cfg.resume else None
+    if saved is not None:
+        checkpoint.check_same_config(saved[1]["config"], to_json(cfg), RESUME_IGNORES, ckpt_dir)
+    vocab, corpus, timings = prepare_corpus(inputs, out, cfg, reuse_vocab=saved is not None)
+    prob, alias = vocab.noise_table()
+    if saved is not None:
+        arrays, state = saved
+        syn0, syn1 = arrays["syn0"], arrays["syn1"]
+    else:
+        syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed)
+        state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0}
+    trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
+    threads = threads_or_default(cfg.threads)
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        compile_seconds = warm_up(trainer)
+        state = _epochs(trainer, corpus, state, ckpt_dir, cfg)
+    finally:
+        numba.set_num_threads(before)
+    t_out = time.perf_counter()
+    rundir.write_vectors(out, vocab.words, trainer.syn0, text=cfg.write_text)
+    seconds = time.perf_counter() - t_start
+    metrics = {
+        "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
+        "vocab_size": len(vocab), "epochs": cfg.epochs, "threads": threads,
+        "seconds": round(seconds, 3), "words_per_s": round(vocab.total_tokens * cfg.epochs / seconds),
+        "train_seconds": round(state["train_seconds"], 3),
+        "train_words_per_s": round(corpus.n_tokens * cfg.epochs / max(state["train_seconds"], 1e-9)),
+        "compile_seconds": round(compile_seconds, 3), "write_seconds": round(time.perf_counter() - t_out, 3),
+        **{k: round(v, 3) for k, v in timings.items()},
+        "loss_per_epoch": state["epoch_loss"], "final_loss": state["epoch_loss"][-1] if state["epoch_loss"] else None,
+        "resumed": saved is not None,
+    }
+    rundir.write_run_files(out, to_json(cfg), metrics)
+    return KeyedVectors(vocab.words, trainer.syn0)
+
+
+def _epochs(tr: Trainer, corpus, state: dict, ckpt_dir: str, cfg: Word2VecConfig) -> dict:
+    starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in corpus.blocks])])
+    done = state["epoch"] * corpus.n_tokens + int(starts[state["block"]])
+    bar = tqdm(total=cfg.epochs * corpus.n_tokens, initial=done, unit="w", unit_scale=True,
+               desc=f"word2vec {cfg.model}", mininterval=1.0, smoothing=0.1)
+    last_ckpt = time.perf_counter()
+
+    def save(epoch: int, block: int) -> None:
+        checkpoint.save(ckpt_dir, {"syn0": tr.syn0, "syn1": tr.syn1},
+                        {**state, "epoch": epoch, "block": block, "config": to_json(cfg)})
+
+    with bar:
+        for epoch in range(state["epoch"], cfg.epochs):
+            first = state["block"] if epoch == state["epoch"] else 0
+            for b, ids, offsets in corpus.iter_blocks(first):
+                t0 = time.perf_counter()
+                loss, pairs = tr.block(epoch, b, int(starts[b]), ids, offsets)
+                state["train_seconds"] += time.perf_counter() - t0
+                state["loss"] += loss
+                state["pairs"] += pairs
+                bar.update(len(ids))
+                bar.set_postfix(loss=f"{state['loss'] / max(state['pairs'], 1):.4f}", refresh=False)
+                if cfg.checkpoint_every and time.perf_counter() - last_ckpt > cfg.checkpoint_every:
+                    save(epoch, b + 1)
+                    last_ckpt = time.perf_counter()
+            state["epoch_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
+            state["loss"], state["pairs"], state["block"] = 0.0, 0, 0
+            state["epoch"] = epoch + 1
+            save(epoch + 1, 0)
+            last_ckpt = time.perf_counter()
+    return state
