@@ -1,6 +1,7 @@
 """Trainer configurations: one dataclass per trainer, commented defaults; CLI flags come from the fields."""
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
@@ -9,10 +10,11 @@ from .errors import UserError
 
 
 def opt(default: Any, help: str, *, type: type | None = None, choices: tuple | None = None,
-        lo: float | None = None, hi: float | None = None, cli: bool = True) -> Any:
-    """A config field with what the CLI needs: help, value type, allowed choices and range."""
+        lo: float | None = None, hi: float | None = None, aliases: tuple[str, ...] = ()) -> Any:
+    """A config field with what the CLI needs: help, value type, choices, range, and word2vec-style aliases."""
     kind = type if type is not None else (bool if isinstance(default, bool) else default.__class__)
-    return field(default=default, metadata=dict(help=help, type=kind, choices=choices, lo=lo, hi=hi, cli=cli))
+    return field(default=default, metadata=dict(help=help, type=kind, choices=choices, lo=lo, hi=hi,
+                                                aliases=aliases))
 
 
 @dataclass
@@ -42,12 +44,12 @@ class VocabConfig(CorpusConfig):
 class Word2VecConfig(VocabConfig):
     """Skip-gram / CBOW with negative sampling; defaults are word2vec's."""
     model: str = opt("sg", "sg = skip-gram, cbow = continuous bag of words", choices=("sg", "cbow"))
-    dim: int = opt(100, "vector dimension", lo=1, hi=10_000)
+    dim: int = opt(100, "vector dimension", lo=1, hi=10_000, aliases=("--size",))
     window: int = opt(5, "max distance between center and context word (reduced at random per word)",
                       lo=1, hi=1000)
     negative: int = opt(5, "noise words per positive pair", lo=1, hi=100)
     sample: float = opt(1e-3, "subsampling threshold for frequent words (0 = off)", lo=0.0, hi=1.0)
-    epochs: int = opt(5, "passes over the corpus", lo=1)
+    epochs: int = opt(5, "passes over the corpus", lo=1, aliases=("--iter",))
     alpha: float | None = opt(None, "starting learning rate (default 0.025 for sg, 0.05 for cbow); "
                                     "decays linearly to alpha*1e-4", type=float, lo=0.0, hi=10.0)
     seed: int = opt(1, "random seed; --threads 1 with the same seed is bit-identical", lo=0)
@@ -91,6 +93,8 @@ def check_value(f: Any, value: Any) -> None:
     if m["choices"] and value not in m["choices"]:
         raise UserError(f"{flag}: {value!r} is not one of {', '.join(m['choices'])}")
     if m["type"] in (int, float) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise UserError(f"{flag}: {value} is not a finite number")
         if m["lo"] is not None and value < m["lo"]:
             raise UserError(f"{flag}: {value} is below the minimum {m['lo']}")
         if m["hi"] is not None and value > m["hi"]:

@@ -1,7 +1,8 @@
 """Corpus streaming: shard discovery, bounded-memory record-batch reading, tokenizing with pyarrow compute.
 
 Inputs are folders (searched recursively), files, globs or pyarrow filesystem URIs of Parquet,
-Arrow IPC / Feather, or plain text (one sentence per line, optionally .gz). One row is one
+Arrow IPC / Feather, or plain text (one sentence per line, optionally .gz); inside a folder, names
+starting with "." or "_" are skipped (as Spark and Hive do). One row is one
 sentence; rows are never truncated. Text files must be UTF-8: undecodable bytes are replaced
 by U+FFFD and a warning names the file and byte offset.
 """
@@ -54,9 +55,14 @@ def _fmt(path: str, explicit: bool) -> str | None:
     return None
 
 
+def _hidden(path: str, root: str) -> bool:
+    """Files and folders named .* or _* inside a corpus folder are skipped (as Spark and Hive do)."""
+    return any(part.startswith((".", "_")) for part in os.path.relpath(path, root).split(os.sep))
+
+
 def _shard(fs: pafs.FileSystem, info: pafs.FileInfo, explicit: bool) -> Shard | None:
     fmt = _fmt(info.path, explicit)
-    if fmt is None or os.path.basename(info.path).startswith((".", "_")):
+    if fmt is None:
         return None
     mtime = info.mtime.timestamp() if info.mtime is not None else 0.0
     return Shard(info.path, fmt, fs, info.size or 0, mtime)
@@ -82,6 +88,7 @@ def _expand(inp: str) -> list[Shard]:
         if info.type == pafs.FileType.Directory:
             found = fs.get_file_info(pafs.FileSelector(path, recursive=True))
             files = sorted((i for i in found if i.type == pafs.FileType.File), key=lambda i: i.path)
+            files = [i for i in files if not _hidden(i.path, path)]
             shards.extend(s for s in (_shard(fs, i, False) for i in files) if s is not None)
         else:
             shard = _shard(fs, info, True)

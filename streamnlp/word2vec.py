@@ -116,7 +116,7 @@ def _epochs(tr: Trainer, corpus, state: dict, ckpt_dir: str, cfg: Word2VecConfig
     starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in corpus.blocks])])
     done = state["epoch"] * corpus.n_tokens + int(starts[state["block"]])
     bar = tqdm(total=cfg.epochs * corpus.n_tokens, initial=done, unit="w", unit_scale=True,
-               desc=f"word2vec {cfg.model}", mininterval=1.0, smoothing=0.1)
+               desc=f"word2vec {cfg.model}", mininterval=1.0, smoothing=0.1, disable=None)
     last_ckpt = time.perf_counter()
 
     def save(epoch: int, block: int) -> None:

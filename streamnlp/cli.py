@@ -1,0 +1,166 @@
+"""stream-train: the command line. Trainer flags are generated from the config dataclasses."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import MISSING, fields
+from typing import Any
+
+from .config import VocabConfig, Word2VecConfig, make_config
+from .errors import UserError
+
+
+def add_config_flags(p: argparse.ArgumentParser, cls: type) -> None:
+    for f in fields(cls):
+        m = f.metadata
+        flags = ["--" + f.name.replace("_", "-"), *m["aliases"]]
+        default = None if f.default is MISSING else f.default
+        help_text = m["help"] + (f" (default: {default})" if default is not None else "")
+        if m["type"] is bool:
+            p.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=default,
+                           help=m["help"])
+        else:
+            p.add_argument(*flags, dest=f.name, type=m["type"], choices=m["choices"], default=default,
+                           help=help_text, metavar=None if m["choices"] else f.name.upper())
+
+
+def config_values(args: argparse.Namespace, cls: type) -> dict[str, Any]:
+    return {f.name: getattr(args, f.name) for f in fields(cls)}
+
+
+def _inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="folders, files or globs of .parquet/.arrow/.feather/.txt(.gz) shards, or file:// URIs")
+    p.add_argument("--out", required=True, help="run folder for the outputs (created if missing)")
+
+
+def cmd_word2vec(args: argparse.Namespace) -> int:
+    from .word2vec import train_word2vec
+    train_word2vec(args.inputs, args.out, **config_values(args, Word2VecConfig))
+    with open(f"{args.out}/metrics.json") as f:
+        m = json.load(f)
+    print(f"{args.out}: {m['vocab_size']} words x {args.dim} dims, {m['tokens']} tokens x {m['epochs']} epochs "
+          f"in {m['seconds']:.1f} s ({m['words_per_s']:,} words/s), final loss {m['final_loss']}")
+    return 0
+
+
+def cmd_vocab(args: argparse.Namespace) -> int:
+    import os
+
+    from .corpus import discover
+    from .rundir import prepare
+    from .vocab import build_vocab
+    cfg = make_config(VocabConfig, config_values(args, VocabConfig))
+    prepare(args.out)
+    vocab = build_vocab(discover(args.inputs), cfg)
+    vocab.save(os.path.join(args.out, "vocab.tsv"))
+    print(f"{args.out}/vocab.tsv: {len(vocab)} words (min_count {cfg.min_count}) from {vocab.total_tokens} tokens")
+    return 0
+
+
+def cmd_analogy(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_word_analogies
+    from .vectors import load_vectors
+    kv = load_vectors(args.vectors)
+    score, sections = evaluate_word_analogies(kv, args.questions, args.restrict_vocab,
+                                              not args.case_sensitive, args.cosmul)
+    rows = [{"section": s["section"], "correct": len(s["correct"]), "total": len(s["correct"]) + len(s["incorrect"]),
+             "oov": s["oov"]} for s in sections]
+    for r in rows:
+        r["accuracy"] = r["correct"] / r["total"] if r["total"] else 0.0
+    if args.json:
+        print(json.dumps({"accuracy": score, "sections": rows}))
+        return 0
+    for r in rows:
+        print(f"{r['section']:<32} {r['accuracy']:.4f}  ({r['correct']}/{r['total']}, {r['oov']} skipped)")
+    return 0
+
+
+def cmd_similarity(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_word_pairs
+    from .vectors import load_vectors
+    pearson, spearman, oov = evaluate_word_pairs(load_vectors(args.vectors), args.pairs)
+    if args.json:
+        print(json.dumps({"pearson": pearson[0], "spearman": spearman[0], "oov_percent": oov}))
+    else:
+        print(f"pearson {pearson[0]:.4f}  spearman {spearman[0]:.4f}  oov {oov:.1f}%")
+    return 0
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    from .vectors import load_vectors
+    kv = load_vectors(args.vectors)
+    if args.analogy:
+        a, b, c = args.analogy
+        query, pos, neg = f"{a} : {b} :: {c} : ?", [b, c], [a]
+    elif args.word:
+        query, pos, neg = args.word, [args.word], []
+    else:
+        raise UserError("similar: give a WORD or --analogy A B C")
+    missing = [w for w in pos + neg if w not in kv]
+    if missing:
+        raise UserError(f"{args.vectors}: {missing[0]!r} is not in the vocabulary; try another word")
+    result = kv.most_similar(positive=pos, negative=neg, topn=args.topn)
+    if args.json:
+        print(json.dumps({"query": query, "results": result}))
+    else:
+        print(query)
+        for w, s in result:
+            print(f"  {s:.4f}  {w}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="stream-train", description="Streaming word2vec / GloVe / RNN-LM trainer on Numba kernels.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("word2vec", help="train skip-gram or CBOW with negative sampling")
+    _inputs(p)
+    add_config_flags(p, Word2VecConfig)
+    p.set_defaults(func=cmd_word2vec)
+
+    p = sub.add_parser("vocab", help="count the vocabulary only (writes OUT/vocab.tsv)")
+    _inputs(p)
+    add_config_flags(p, VocabConfig)
+    p.set_defaults(func=cmd_vocab)
+
+    ev = sub.add_parser("eval", help="evaluate vectors").add_subparsers(dest="what", required=True)
+    p = ev.add_parser("analogy", help="word analogies (questions-words format), per section")
+    p.add_argument("vectors")
+    p.add_argument("questions")
+    p.add_argument("--restrict-vocab", type=int, default=30000)
+    p.add_argument("--cosmul", action="store_true", help="3CosMul instead of 3CosAdd")
+    p.add_argument("--case-sensitive", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_analogy)
+    p = ev.add_parser("similarity", help="Pearson / Spearman against human similarity scores")
+    p.add_argument("vectors")
+    p.add_argument("pairs", help="word1<TAB>word2<TAB>score lines ('#' comments)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_similarity)
+
+    p = sub.add_parser("similar", help="nearest words, or an analogy query")
+    p.add_argument("vectors")
+    p.add_argument("word", nargs="?")
+    p.add_argument("--analogy", nargs=3, metavar=("A", "B", "C"), help="A is to B as C is to ?")
+    p.add_argument("--topn", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_similar)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as e:
+        print(f"stream-train: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stream-train: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
