@@ -18,10 +18,10 @@ from . import checkpoint, rundir
 from .config import Word2VecConfig, make_config, threads_or_default, to_json
 from .kernels.common import sub_blocks
 from .kernels.sgns import train_block
+from .pairs import SUB_TOKENS
 from .prepare import prepare_corpus
 from .vectors import KeyedVectors
 
-SUB_TOKENS = 16384
 NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
 NO_TRACE_N = np.zeros(0, dtype=np.int64)
 RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "write_text", "cache_dir"}

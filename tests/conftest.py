@@ -1,0 +1,41 @@
+"""Shared fixtures: small corpora written by the tests themselves (never ../shared)."""
+import os
+import random
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE = os.path.join(ROOT, "sample_corpus")
+QUESTIONS = os.path.join(SAMPLE, "_eval", "questions-words.txt")
+
+
+def write_parquet(path, rows, column="text"):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    pq.write_table(pa.table({column: rows}), path)
+    return path
+
+
+def random_rows(n, seed=0, vocab=60, max_len=30):
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(vocab)]
+    weights = [1.0 / (i + 1) for i in range(vocab)]
+    return [" ".join(rng.choices(words, weights, k=rng.randint(0, max_len))) for _ in range(n)]
+
+
+@pytest.fixture
+def small_corpus(tmp_path):
+    """Two Parquet shards of Zipf-distributed made-up words."""
+    d = tmp_path / "corpus"
+    write_parquet(str(d / "a.parquet"), random_rows(300, seed=1))
+    write_parquet(str(d / "sub" / "b.parquet"), random_rows(200, seed=2))
+    return str(d)
+
+
+def run_cli(*args, timeout=300):
+    """Run `python -m streamnlp ARGS`; returns the CompletedProcess (text mode)."""
+    return subprocess.run([sys.executable, "-m", "streamnlp", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)

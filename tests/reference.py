@@ -1,0 +1,74 @@
+"""Slow pure-Python references of the kernels: the RNG, the pair stream, one negative-sampling step."""
+import numpy as np
+
+M64 = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15
+
+
+def mix64(z):
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def stream_seed(seed, epoch, block, sub, stream):
+    z = mix64((seed + GOLDEN) & M64)
+    for v in (epoch, block, sub, stream):
+        z = mix64(z ^ ((v + GOLDEN) & M64))
+    return z or GOLDEN
+
+
+def next_u64(x):
+    x ^= (x << 13) & M64
+    x ^= x >> 7
+    x ^= (x << 17) & M64
+    return x
+
+
+def uniform(x):
+    return np.float32(x >> 40) * np.float32(1.0 / 16777216.0)
+
+
+def below(x, n):
+    return ((x >> 32) * n) >> 32
+
+
+def pairs(ids, offsets, subs, keep, window, dynamic, harmonic, seed, epoch, block):
+    """(center, context, weight) lists, exactly as kernels.pairs.fill_pairs should produce them."""
+    out = []
+    for b in range(len(subs) - 1):
+        x = stream_seed(seed, epoch, block, b, 0)
+        for s in range(subs[b], subs[b + 1]):
+            sent = []
+            for w in ids[offsets[s]:offsets[s + 1]]:
+                if keep is not None and keep[w] < 1:
+                    x = next_u64(x)
+                    if uniform(x) >= keep[w]:
+                        continue
+                sent.append(int(w))
+            for i in range(len(sent)):
+                r = 0
+                if dynamic:
+                    x = next_u64(x)
+                    r = below(x, window)
+                for j in range(max(0, i - window + r), min(len(sent), i + window - r + 1)):
+                    if j != i:
+                        out.append((sent[i], sent[j], 1.0 / abs(j - i) if harmonic else 1.0))
+    return out
+
+
+def ns_step(inp, targets, syn1, alpha):
+    """One negative-sampling step in float64: (new syn1, input gradients, loss)."""
+    syn1 = syn1.astype(np.float64).copy()
+    inp = inp.astype(np.float64)
+    out = syn1[targets]
+    scores = inp @ out.T
+    s = 1 / (1 + np.exp(-scores))
+    labels = np.zeros(len(targets))
+    labels[0] = 1
+    g = (labels - s) * alpha
+    loss = -(np.log(s[:, 0]).sum() + np.log(1 - s[:, 1:]).sum())
+    grad = g @ out
+    for t, w in enumerate(targets):
+        syn1[w] += g[:, t] @ inp
+    return syn1, grad, loss

@@ -1,0 +1,105 @@
+"""corpus.py: discovery of shards, every input format, tokenizing, bad shards."""
+import gzip
+import os
+
+import pyarrow as pa
+import pyarrow.feather as feather
+import pytest
+from conftest import write_parquet
+
+from streamnlp.config import CorpusConfig
+from streamnlp.corpus import discover, prefetch, read_shard, tokenize
+from streamnlp.errors import UserError
+
+
+def rows_of(inputs, **cfg):
+    c = CorpusConfig(**cfg)
+    return [r for s in discover(inputs) for batch in read_shard(s, c) for r in batch.to_pylist()]
+
+
+def test_folder_is_searched_recursively_in_path_order_skipping_hidden(tmp_path):
+    write_parquet(str(tmp_path / "b.parquet"), ["two"])
+    write_parquet(str(tmp_path / "a" / "x.parquet"), ["one"])
+    write_parquet(str(tmp_path / "_eval" / "x.parquet"), ["hidden"])
+    (tmp_path / "notes.md").write_text("not a shard")
+    assert rows_of([str(tmp_path)]) == ["one", "two"]
+
+
+def test_glob_file_uri_arrow_text_and_gzip(tmp_path):
+    write_parquet(str(tmp_path / "p1.parquet"), ["a b"])
+    write_parquet(str(tmp_path / "p2.parquet"), ["c"])
+    feather.write_feather(pa.table({"text": ["d e"]}), str(tmp_path / "f.arrow"))
+    (tmp_path / "t.txt").write_text("f g\nh\n")
+    with gzip.open(tmp_path / "z.txt.gz", "wt") as f:
+        f.write("i j\nk")
+    assert rows_of([str(tmp_path / "p*.parquet")]) == ["a b", "c"]
+    assert rows_of(["file://" + str(tmp_path / "p1.parquet")]) == ["a b"]
+    assert rows_of([str(tmp_path / "f.arrow")]) == ["d e"]
+    assert rows_of([str(tmp_path / "t.txt"), str(tmp_path / "z.txt.gz")]) == ["f g", "h", "i j", "k"]
+
+
+def test_text_file_larger_than_one_chunk_keeps_every_line(tmp_path, monkeypatch):
+    import streamnlp.corpus as corpus
+    monkeypatch.setattr(corpus, "TEXT_CHUNK", 7)
+    lines = [f"line {i} with words" for i in range(50)]
+    (tmp_path / "t.txt").write_text("\n".join(lines))
+    assert rows_of([str(tmp_path / "t.txt")], batch_rows=3) == lines
+
+
+def test_invalid_utf8_is_replaced_with_a_warning(tmp_path, capsys):
+    (tmp_path / "bad.txt").write_bytes(b"good line\nbad \xff byte\n")
+    assert rows_of([str(tmp_path / "bad.txt")]) == ["good line", "bad \ufffd byte"]
+    err = capsys.readouterr().err
+    assert "bad.txt" in err and "byte 14" in err
+
+
+def test_tokenize_whitespace_lowercase_and_pattern():
+    texts = pa.array(["  The cat\tsat  ", "", None, "Dogs, dogs!"])
+    flat, lengths = tokenize(texts, CorpusConfig())
+    assert flat.to_pylist() == ["The", "cat", "sat", "Dogs,", "dogs!"]
+    assert lengths.tolist() == [3, 0, 0, 2]
+    flat, lengths = tokenize(texts, CorpusConfig(lowercase=True, token_pattern=r"[a-z]+"))
+    assert flat.to_pylist() == ["the", "cat", "sat", "dogs", "dogs"]
+    assert lengths.tolist() == [3, 0, 0, 2]
+
+
+def test_long_rows_are_not_truncated(tmp_path):
+    row = " ".join(f"w{i % 100}" for i in range(50_000))
+    write_parquet(str(tmp_path / "long.parquet"), [row])
+    (texts,) = list(read_shard(discover([str(tmp_path)])[0], CorpusConfig()))
+    flat, lengths = tokenize(texts, CorpusConfig())
+    assert lengths.tolist() == [50_000]
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: None, "no such file"),
+    (lambda d: os.makedirs(d / "empty"), "holds no corpus shards"),
+])
+def test_missing_path_and_empty_folder(tmp_path, make, message):
+    make(tmp_path)
+    target = tmp_path / "empty" if "shards" in message else tmp_path / "missing"
+    with pytest.raises(UserError, match=message):
+        discover([str(target)])
+
+
+def test_corrupt_shard_and_missing_column_name_the_file(tmp_path):
+    good = write_parquet(str(tmp_path / "good.parquet"), ["a b c"] * 100)
+    data = open(good, "rb").read()
+    (tmp_path / "cut.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(UserError, match="cut.parquet.*corrupt"):
+        rows_of([str(tmp_path / "cut.parquet")])
+    with pytest.raises(UserError, match="good.parquet.*--text-column"):
+        rows_of([good], text_column="body")
+
+
+def test_prefetch_keeps_order_and_reraises():
+    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
+
+    def boom():
+        yield 1
+        raise RuntimeError("reader failed")
+
+    it = prefetch(boom())
+    assert next(it) == 1
+    with pytest.raises(RuntimeError, match="reader failed"):
+        next(it)

@@ -1,0 +1,76 @@
+"""vocab.py: counts against a plain Counter, order, pruning, subsampling formula, noise table, vocab.tsv."""
+import collections
+
+import numpy as np
+import pytest
+from conftest import random_rows, write_parquet
+
+from streamnlp.config import VocabConfig
+from streamnlp.corpus import discover
+from streamnlp.errors import UserError
+from streamnlp.kernels.common import draw_noise, next_u64
+from streamnlp.vocab import Vocab, build_vocab
+
+
+def counter_of(rows):
+    return collections.Counter(w for r in rows for w in r.split())
+
+
+def test_counts_and_order_match_a_plain_counter(tmp_path):
+    rows = random_rows(400, seed=3)
+    write_parquet(str(tmp_path / "a.parquet"), rows[:250])
+    write_parquet(str(tmp_path / "b.parquet"), rows[250:])
+    vocab = build_vocab(discover([str(tmp_path)]), VocabConfig(min_count=3, batch_rows=17, threads=2))
+    c = counter_of(rows)
+    expected = sorted(((w, n) for w, n in c.items() if n >= 3), key=lambda x: (-x[1], x[0].encode()))
+    assert list(zip(vocab.words, vocab.counts.tolist())) == expected
+    assert vocab.total_tokens == sum(c.values())
+
+
+def test_max_final_vocab_keeps_the_most_frequent(small_corpus):
+    full = build_vocab(discover([small_corpus]), VocabConfig(min_count=1))
+    top = build_vocab(discover([small_corpus]), VocabConfig(min_count=1, max_final_vocab=10))
+    assert top.words == full.words[:10]
+
+
+def test_pruning_bounds_the_table_and_keeps_frequent_words(tmp_path):
+    rows = ["common " + f"rare{i}" for i in range(3000)]
+    write_parquet(str(tmp_path / "a.parquet"), rows)
+    vocab = build_vocab(discover([str(tmp_path)]), VocabConfig(min_count=1, max_vocab_size=100, batch_rows=64))
+    assert len(vocab) <= 100
+    assert vocab.words[0] == "common" and vocab.counts[0] == 3000
+    assert vocab.total_tokens == 6000
+
+
+def test_empty_vocabulary_is_a_user_error(small_corpus):
+    with pytest.raises(UserError, match="--min-count"):
+        build_vocab(discover([small_corpus]), VocabConfig(min_count=10**9))
+
+
+def test_keep_probs_follow_word2vec():
+    v = Vocab(["a", "b", "c"], np.array([1000, 100, 1]), 1101)
+    keep = v.keep_probs(1e-2)
+    t = 1e-2 * 1101
+    expected = [min(1.0, (np.sqrt(c / t) + 1) * t / c) for c in (1000, 100, 1)]
+    assert np.allclose(keep, expected, rtol=1e-6)
+    assert np.all(v.keep_probs(0) == 1)
+
+
+def test_alias_table_draws_unigram_to_the_three_quarters():
+    counts = np.array([500, 200, 100, 50, 10, 5, 1])
+    v = Vocab([str(i) for i in range(7)], counts, counts.sum())
+    prob, alias = v.noise_table()
+    x = np.uint64(12345)
+    draws = np.zeros(7)
+    for _ in range(200_000):
+        x = next_u64(x)
+        draws[draw_noise(x, prob, alias)] += 1
+    p = counts ** 0.75 / (counts ** 0.75).sum()
+    assert np.allclose(draws / draws.sum(), p, atol=0.004)
+
+
+def test_vocab_tsv_round_trip(tmp_path):
+    v = Vocab(["the", "ünïcode", "x"], np.array([5, 3, 1]), 20)
+    v.save(str(tmp_path / "vocab.tsv"))
+    back = Vocab.load(str(tmp_path / "vocab.tsv"))
+    assert back.words == v.words and back.counts.tolist() == [5, 3, 1]
