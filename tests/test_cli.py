@@ -1,0 +1,69 @@
+"""cli.py: every bad input ends with exit status 2 and one error line naming the file or flag; no traceback."""
+import pytest
+from conftest import SAMPLE, run_cli, write_parquet
+
+
+def assert_user_error(res, *needles):
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("stream-train") and "error:" in last
+    for n in needles:
+        assert n in last, last
+    lines = [ln for ln in res.stderr.strip().splitlines() if not ln.startswith(("usage:", " "))]
+    assert len(lines) == 1, res.stderr
+
+
+def test_missing_path(tmp_path):
+    assert_user_error(run_cli("word2vec", tmp_path / "nope", "--out", tmp_path / "o"), "nope", "no such file")
+
+
+def test_folder_without_shards(tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert_user_error(run_cli("word2vec", tmp_path / "empty", "--out", tmp_path / "o"), "empty", "no corpus shards")
+
+
+def test_corrupt_shard(tmp_path):
+    good = write_parquet(str(tmp_path / "g.parquet"), ["a b c d"] * 200)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "cut.parquet").write_bytes(open(good, "rb").read()[:300])
+    assert_user_error(run_cli("word2vec", tmp_path / "c", "--out", tmp_path / "o"), "cut.parquet", "corrupt")
+
+
+def test_missing_text_column(tmp_path):
+    write_parquet(str(tmp_path / "c" / "a.parquet"), ["a b"], column="body")
+    assert_user_error(run_cli("word2vec", tmp_path / "c", "--out", tmp_path / "o"), "a.parquet", "--text-column")
+
+
+def test_empty_corpus_and_empty_vocabulary(tmp_path):
+    write_parquet(str(tmp_path / "e" / "a.parquet"), ["", "  "])
+    assert_user_error(run_cli("word2vec", tmp_path / "e", "--out", tmp_path / "o"), "no tokens")
+    assert_user_error(run_cli("word2vec", SAMPLE, "--out", tmp_path / "o", "--min-count", "10000000"), "--min-count")
+
+
+def test_non_utf8_text_is_replaced_with_a_warning_not_an_error(tmp_path):
+    (tmp_path / "t.txt").write_bytes(b"\n".join([b"alpha beta gamma delta \xff"] * 50))
+    res = run_cli("word2vec", tmp_path / "t.txt", "--out", tmp_path / "o", "--min-count", "1", "--epochs", "1")
+    assert res.returncode == 0, res.stderr
+    assert "t.txt" in res.stderr and "UTF-8" in res.stderr
+
+
+def test_out_is_an_existing_file(tmp_path):
+    (tmp_path / "f").write_text("keep me")
+    assert_user_error(run_cli("word2vec", SAMPLE, "--out", tmp_path / "f"), "--out", "is a file")
+    assert (tmp_path / "f").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("flag, value, needle", [
+    ("--dim", "abc", "--dim"), ("--dim", "0", "--dim"), ("--window", "-3", "--window"),
+    ("--sample", "2", "--sample"), ("--alpha", "nan", "--alpha"), ("--model", "skipgram", "--model"),
+    ("--threads", "0", "--threads"),
+])
+def test_nonsense_flags(tmp_path, flag, value, needle):
+    assert_user_error(run_cli("word2vec", SAMPLE, "--out", tmp_path / "o", flag, value), needle)
+
+
+def test_eval_and_similar_errors(tmp_path):
+    assert_user_error(run_cli("eval", "analogy", tmp_path / "none.bin", tmp_path / "q.txt"), "none.bin")
+    (tmp_path / "bad.bin").write_text("not a header\n")
+    assert_user_error(run_cli("similar", tmp_path / "bad.bin", "x"), "bad.bin", "word2vec")
