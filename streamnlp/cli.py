@@ -112,7 +112,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="stream-train", description="Streaming word2vec / GloVe / RNN-LM trainer on Numba kernels.")
+    top = argparse.ArgumentParser(prog="stream-train",
+                                  description="Streaming word2vec trainer on Numba kernels.")
     sub = top.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("word2vec", help="train skip-gram or CBOW with negative sampling")

@@ -50,8 +50,10 @@ def sentence(rng, topics):
     x = rng.choice(t)
     if section == 0:
         if side == 0:
-            forms = [f"the nation of {a} has a president and the {x}", f"{a} is a country with a long border near the {x}",
-                     f"the government of {a} rules the whole {x} region", f"people across the country of {a} love the {x}"]
+            forms = [f"the nation of {a} has a president and the {x}",
+                     f"{a} is a country with a long border near the {x}",
+                     f"the government of {a} rules the whole {x} region",
+                     f"people across the country of {a} love the {x}"]
         else:
             forms = [f"the city of {b} has a mayor and the {x}", f"{b} is a city with busy streets near the {x}",
                      f"the downtown of {b} is known for the {x}", f"people in the city of {b} love the {x}"]

@@ -8,8 +8,17 @@ its noise words from NOISE_STREAM. Losses go to per-sub-block float64 buffers.
 import numpy as np
 from numba import njit, prange
 
-from .common import (JIT, NOISE_STREAM, PAIRS_STREAM, draw_noise, next_u64, read_sentence, sigmoid,
-                     stream_seed, window_bounds)
+from .common import (
+    JIT,
+    NOISE_STREAM,
+    PAIRS_STREAM,
+    draw_noise,
+    next_u64,
+    read_sentence,
+    sigmoid,
+    stream_seed,
+    window_bounds,
+)
 
 
 @njit(**JIT)

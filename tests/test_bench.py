@@ -1,0 +1,24 @@
+"""tools/bench.py on a tiny corpus: leaves results.json, results.md and scaling.png with every run."""
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, SAMPLE
+
+
+def test_bench_writes_json_markdown_and_plot(tmp_path):
+    out = tmp_path / "bench"
+    res = subprocess.run([sys.executable, "tools/bench.py", "--corpus", SAMPLE, "--threads", "1,2", "--epochs", "1",
+                          "--models", "sg,vocab", "--peers", "gensim", "--dim", "16", "--out", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    runs = json.load(open(out / "results.json"))["runs"]
+    assert {(r["tool"], r["model"], r["threads"]) for r in runs} >= {
+        ("streamnlp", "sg", 1), ("streamnlp", "sg", 2), ("gensim", "sg", 1), ("gensim", "sg", 2),
+        ("streamnlp", "vocab", 1), ("gensim", "vocab", 1)}
+    for r in runs:
+        assert r["wall_seconds"] > 0 and r["peak_rss_mb"] > 10 and r["words_per_s"] > 0
+    assert all("vs_gensim" in r for r in runs if r["tool"] == "streamnlp")
+    assert "| streamnlp | sg | 2 |" in (out / "results.md").read_text()
+    assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert res.stdout.count("[bench]") == len(runs)

@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Multi-core benchmark runs: streamnlp and its peers on the same corpus, settings and cores, side by side.
+
+Each configuration runs in a fresh process, end to end (vocabulary and encoding included, a fresh
+output folder each time), timed by wall clock, with its peak RSS sampled by psutil. Writes
+results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
+
+usage: tools/bench.py --corpus DIR --threads 1,2 --epochs 5 --out DIR [--models sg,cbow,vocab]
+                      [--peers gensim] [--dim 100] [--min-count 5]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import glob
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import psutil
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+GENSIM_W2V = """
+import json, sys, time
+from gensim.models import Word2Vec
+txt, sg, workers, epochs, dim, min_count, out = sys.argv[1:]
+t0 = time.perf_counter()
+m = Word2Vec(corpus_file=txt, vector_size=int(dim), window=5, negative=5, hs=0, sg=int(sg), min_count=int(min_count),
+             sample=1e-3, epochs=int(epochs), workers=int(workers), seed=1)
+secs = time.perf_counter() - t0
+m.wv.save_word2vec_format(out, binary=True)
+print(json.dumps({"seconds": secs}))
+"""
+
+GENSIM_VOCAB = """
+import json, sys, time
+from gensim.models import Word2Vec
+txt, min_count = sys.argv[1:]
+t0 = time.perf_counter()
+m = Word2Vec(vector_size=100, min_count=int(min_count))
+m.build_vocab(corpus_file=txt)
+print(json.dumps({"seconds": time.perf_counter() - t0, "vocab": len(m.wv)}))
+"""
+
+STREAMNLP_VOCAB = """
+import json, sys, time
+from streamnlp.config import VocabConfig
+from streamnlp.prepare import prepare_corpus
+corpus, out, threads, min_count = sys.argv[1:]
+import os; os.makedirs(out, exist_ok=True)
+t0 = time.perf_counter()
+vocab, enc, _ = prepare_corpus([corpus], out, VocabConfig(threads=int(threads), min_count=int(min_count)))
+print(json.dumps({"seconds": time.perf_counter() - t0, "vocab": len(vocab), "tokens": vocab.total_tokens}))
+"""
+
+
+def measure(cmd: list[str], env: dict | None = None) -> dict:
+    """Run cmd; wall seconds, peak RSS (MiB, process tree, sampled every 20 ms), stdout, return code."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, **(env or {})})
+    ps = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])}... failed ({proc.returncode}):\n{err[-2000:]}")
+    return {"wall_seconds": time.perf_counter() - t0, "peak_rss_mb": peak / 2**20, "stdout": out}
+
+
+def quality(vectors: str) -> dict:
+    """Analogy accuracy (restrict_vocab 30000) and WordSim-353 / SimLex-999 Spearman, with gensim's files."""
+    try:
+        from gensim.test.utils import datapath
+    except ImportError:
+        return {}
+    from streamnlp import UserError, load_vectors
+    kv = load_vectors(vectors)
+    out = {"analogy": round(kv.evaluate_word_analogies(datapath("questions-words.txt"))[0], 4)}
+    for key, name in [("wordsim_rho", "wordsim353.tsv"), ("simlex_rho", "simlex999.txt")]:
+        try:
+            out[key] = round(kv.evaluate_word_pairs(datapath(name))[1][0], 4)
+        except UserError:  # a tiny corpus may know too few of the words
+            out[key] = None
+    return out
+
+
+def line_sentence(corpus: str) -> str:
+    """The corpus as one sentence per line (gensim's corpus_file input), made once and cached in /tmp."""
+    import pyarrow.parquet as pq
+    shards = sorted(glob.glob(os.path.join(corpus, "**", "*.parquet"), recursive=True))
+    key = hashlib.sha1(repr([(p, os.path.getsize(p)) for p in shards]).encode()).hexdigest()[:12]
+    path = os.path.join(tempfile.gettempdir(), f"streamnlp-bench-{key}.txt")
+    if not os.path.exists(path):
+        with open(path + ".tmp", "w") as f:
+            for p in shards:
+                for s in pq.read_table(p, columns=["text"]).column("text").to_pylist():
+                    f.write(s + "\n")
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
+    out = os.path.join(work, f"streamnlp-{model}-{threads}")
+    shutil.rmtree(out, ignore_errors=True)
+    if model == "vocab":
+        r = measure([sys.executable, "-c", STREAMNLP_VOCAB, a.corpus, out, str(threads), str(a.min_count)])
+        return {**r, **json.loads(r["stdout"])}
+    r = measure([sys.executable, "-m", "streamnlp", "word2vec", a.corpus,
+                 "--out", out, "--model", model, "--threads", str(threads), "--epochs", str(a.epochs),
+                 "--dim", str(a.dim), "--min-count", str(a.min_count), "--no-write-text"])
+    m = json.load(open(os.path.join(out, "metrics.json")))
+    r.update(tokens=m["tokens"], compile_seconds=m["compile_seconds"], train_seconds=m["train_seconds"],
+             vocab_seconds=m["vocab_seconds"], encode_seconds=m["encode_seconds"], **quality(out))
+    return r
+
+
+def run_gensim(a, model: str, threads: int, work: str) -> dict:
+    txt = line_sentence(a.corpus)
+    if model == "vocab":
+        r = measure([sys.executable, "-c", GENSIM_VOCAB, txt, str(a.min_count)])
+        return {**r, **json.loads(r["stdout"])}
+    vec = os.path.join(work, f"gensim-{model}-{threads}.bin")
+    r = measure([sys.executable, "-c", GENSIM_W2V, txt, "1" if model == "sg" else "0", str(threads), str(a.epochs),
+                 str(a.dim), str(a.min_count), vec])
+    return {**r, **quality(vec)}
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| tool | model | threads | wall s | words/s | vs gensim | peak RSS MiB | compile s | analogy | "
+            "WordSim | SimLex |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+    body = []
+    for r in rows:
+        body.append(f"| {r['tool']} | {r['model']} | {r['threads']} | {r['wall_seconds']:.1f} | "
+                    f"{r.get('words_per_s', 0):,} | {r.get('vs_gensim', '')} | {r['peak_rss_mb']:.0f} | "
+                    f"{r.get('compile_seconds', '')} | {r.get('analogy', '')} | {r.get('wordsim_rho', '')} | "
+                    f"{r.get('simlex_rho', '')} |")
+    return head + "\n".join(body) + "\n"
+
+
+def plot(rows: list[dict], path: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    models = sorted({r["model"] for r in rows if r["model"] != "vocab"})
+    if not models:
+        return
+    fig, axes = plt.subplots(1, len(models), figsize=(5.5 * len(models), 4), squeeze=False)
+    for ax, model in zip(axes[0], models):
+        for tool, style in [("streamnlp", "o-"), ("gensim", "s--")]:
+            pts = sorted((r["threads"], r["words_per_s"]) for r in rows if r["model"] == model and r["tool"] == tool)
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] / 1e6 for p in pts], style, label=tool)
+                if tool == "streamnlp":
+                    ax.plot([p[0] for p in pts], [pts[0][1] * p[0] / pts[0][0] / 1e6 for p in pts], ":",
+                            color="gray", label="streamnlp ideal (linear)")
+        ax.set_title(f"{model}: end-to-end words/s")
+        ax.set_xlabel("threads")
+        ax.set_ylabel("M words/s")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--models", default="sg,cbow")
+    ap.add_argument("--peers", default="gensim", help="comma list of peers, or 'none'")
+    ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--min-count", type=int, default=5)
+    a = ap.parse_args()
+    a.corpus = os.path.abspath(a.corpus)
+    os.makedirs(a.out, exist_ok=True)
+    threads = [int(t) for t in a.threads.split(",")]
+    peers = [p for p in a.peers.split(",") if p and p != "none"]
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="streamnlp-bench-") as work:
+        for model in a.models.split(","):
+            for t in threads:
+                for tool, runner in [("streamnlp", run_streamnlp)] + [(p, run_gensim) for p in peers if p == "gensim"]:
+                    if model == "vocab" and tool == "gensim" and t != threads[0]:
+                        continue
+                    r = runner(a, model, t, work)
+                    r.pop("stdout", None)
+                    tokens = r.get("tokens") or next((x["tokens"] for x in rows if x.get("tokens")), None)
+                    epochs = 1 if model == "vocab" else a.epochs
+                    if tokens is None and tool != "streamnlp":
+                        tokens = sum(len(line.split()) for line in open(line_sentence(a.corpus)))
+                    r.update(tool=tool, model=model, threads=t, tokens=tokens,
+                             words_per_s=round(tokens * epochs / r["wall_seconds"]))
+                    rows.append(r)
+                    print(f"[bench] {tool:9s} {model:5s} threads={t:2d} wall={r['wall_seconds']:.1f}s "
+                          f"words/s={r['words_per_s']:,} rss={r['peak_rss_mb']:.0f}MiB "
+                          f"analogy={r.get('analogy', '-')}", flush=True)
+    for r in rows:
+        g = next((x for x in rows if x["tool"] == "gensim" and x["model"] == r["model"]
+                  and (x["threads"] == r["threads"] or r["model"] == "vocab")), None)
+        if g is not None and r["tool"] == "streamnlp":
+            r["vs_gensim"] = round(g["wall_seconds"] / r["wall_seconds"], 2)
+    meta = {"date": datetime.date.today().isoformat(), "cores": os.cpu_count(), "cpu": platform.processor() or
+            platform.machine(), "python": platform.python_version(), "corpus": a.corpus, "epochs": a.epochs,
+            "dim": a.dim, "min_count": a.min_count, "command": " ".join(sys.argv)}
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump({"meta": meta, "runs": rows}, f, indent=2)
+    with open(os.path.join(a.out, "results.md"), "w") as f:
+        f.write(f"`{meta['command']}` on {meta['cores']} cores ({meta['cpu']}), {meta['date']}\n\n" + table(rows))
+    plot(rows, os.path.join(a.out, "scaling.png"))
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
