@@ -68,7 +68,9 @@ def ns_step(inp, targets, syn1, alpha):
     labels[0] = 1
     g = (labels - s) * alpha
     loss = -(np.log(s[:, 0]).sum() + np.log(1 - s[:, 1:]).sum())
-    grad = g @ out
-    for t, w in enumerate(targets):
-        syn1[w] += g[:, t] @ inp
+    grad = np.zeros_like(inp)
+    for t, w in enumerate(targets):  # rows in turn: input a's gradient sees syn1[w] after inputs < a updated it
+        for a in range(len(inp)):
+            grad[a] += g[a, t] * syn1[w]
+            syn1[w] += g[a, t] * inp[a]
     return syn1, grad, loss

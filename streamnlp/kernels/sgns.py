@@ -27,10 +27,12 @@ def ns_update(inp, m, targets, nt, syn1, alpha, grad, g):
 
     inp[:m] (m, D) input vectors, targets[:nt] output rows (targets[0] is the observed word, the rest
     noise). Raises inp[a] . syn1[targets[0]] and lowers the noise scores by SGD on the logistic loss:
-    updates syn1 in place, writes the input gradients to grad[:m], returns the summed loss.
+    scores come from the weights as given; then, target by target and input by input, grad[a] takes
+    g * syn1[w] before syn1[w] takes g * inp[a] (word2vec.c's order when m == 1). Returns the summed loss.
     """
     D = inp.shape[1]
     loss = 0.0
+    likelihood = 1.0  # product of the model's probabilities of the labels; one log per underflow guard
     one = np.float32(1.0)
     for a in range(m):
         for t in range(nt):
@@ -41,23 +43,23 @@ def ns_update(inp, m, targets, nt, syn1, alpha, grad, g):
             s = sigmoid(f)
             if t == 0:
                 g[a, t] = (one - s) * alpha
-                loss -= np.log(max(s, np.float32(1e-7)))
+                likelihood *= max(s, np.float32(1e-7))
             else:
                 g[a, t] = -s * alpha
-                loss -= np.log(max(one - s, np.float32(1e-7)))
+                likelihood *= max(one - s, np.float32(1e-7))
+            if likelihood < 1e-200:
+                loss -= np.log(likelihood)
+                likelihood = 1.0
+    loss -= np.log(likelihood)
     for a in range(m):
         for d in range(D):
             grad[a, d] = np.float32(0.0)
-        for t in range(nt):
-            ga = g[a, t]
-            w = targets[t]
-            for d in range(D):
-                grad[a, d] += ga * syn1[w, d]
     for t in range(nt):
         w = targets[t]
         for a in range(m):
             ga = g[a, t]
             for d in range(D):
+                grad[a, d] += ga * syn1[w, d]
                 syn1[w, d] += ga * inp[a, d]
     return loss
 
