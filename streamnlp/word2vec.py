@@ -77,14 +77,17 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     saved = checkpoint.load(ckpt_dir) if cfg.resume else None
     if saved is not None:
         checkpoint.check_same_config(saved[1]["config"], to_json(cfg), RESUME_IGNORES, ckpt_dir)
-    vocab, corpus, timings = prepare_corpus(inputs, out, cfg, reuse_vocab=saved is not None)
+    vocab, corpus, timings = prepare_corpus(inputs, out, cfg,
+                                            reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
     prob, alias = vocab.noise_table()
     if saved is not None:
         arrays, state = saved
         syn0, syn1 = arrays["syn0"], arrays["syn1"]
     else:
         syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed)
-        state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0}
+        state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0,
+                 "corpus_tokens": vocab.total_tokens}
+    start = state["epoch"] + corpus_position(corpus, state["block"]) / corpus.n_tokens
     trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
     threads = threads_or_default(cfg.threads)
     before = numba.get_num_threads()
@@ -100,7 +103,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     metrics = {
         "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
         "vocab_size": len(vocab), "epochs": cfg.epochs, "threads": threads,
-        "seconds": round(seconds, 3), "words_per_s": round(vocab.total_tokens * cfg.epochs / seconds),
+        "seconds": round(seconds, 3), "words_per_s": round(vocab.total_tokens * (cfg.epochs - start) / seconds),
         "train_seconds": round(state["train_seconds"], 3),
         "train_words_per_s": round(corpus.n_tokens * cfg.epochs / max(state["train_seconds"], 1e-9)),
         "compile_seconds": round(compile_seconds, 3), "write_seconds": round(time.perf_counter() - t_out, 3),
@@ -110,6 +113,11 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     }
     rundir.write_run_files(out, to_json(cfg), metrics)
     return KeyedVectors(vocab.words, trainer.syn0)
+
+
+def corpus_position(corpus, block: int) -> int:
+    """Tokens of the corpus before `block`."""
+    return sum(b.n_tokens for b in corpus.blocks[:block])
 
 
 def _epochs(tr: Trainer, corpus, state: dict, ckpt_dir: str, cfg: Word2VecConfig) -> dict:

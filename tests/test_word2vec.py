@@ -68,7 +68,8 @@ def test_resume_after_sigkill_finishes_with_the_same_vectors(tmp_path):
     assert not (out / "vectors.bin").exists()
     done = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert json.load(open(out / "metrics.json"))["resumed"] is True
+    metrics = json.load(open(out / "metrics.json"))
+    assert metrics["resumed"] is True and metrics["tokens"] == 353838
     full = tmp_path / "full"
     subprocess.run([a if a != str(out) else str(full) for a in args], cwd=ROOT, check=True, capture_output=True)
     assert open(out / "vectors.bin", "rb").read() == open(full / "vectors.bin", "rb").read()
