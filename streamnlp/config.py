@@ -67,6 +67,25 @@ class Word2VecConfig(VocabConfig):
         return 0.025 if self.model == "sg" else 0.05
 
 
+@dataclass
+class GloveConfig(VocabConfig):
+    """GloVe: weighted least squares on log co-occurrence counts with AdaGrad; defaults are GloVe C's."""
+    dim: int = opt(100, "vector dimension", lo=1, hi=10_000, aliases=("--size", "--vector-size"))
+    window: int = opt(10, "context words on each side; a pair at distance d counts 1/d", lo=1, hi=1000)
+    x_max: float = opt(100.0, "counts above this get full weight in the loss", lo=1e-6)
+    alpha: float = opt(0.75, "exponent of the weighting f(x) = min(1, (x / x_max)^alpha)", lo=0.0, hi=10.0)
+    eta: float = opt(0.05, "AdaGrad's initial learning rate", lo=1e-9, hi=10.0)
+    grad_clip: float = opt(100.0, "clip each gradient component to [-grad_clip, grad_clip]", lo=1e-9)
+    epochs: int = opt(15, "passes over the co-occurrence records", lo=1, aliases=("--iter",))
+    memory: float = opt(2048.0, "MB of buffers for counting co-occurrences (a soft limit; runs spill to "
+                                "disk beyond it)", lo=16.0)
+    seed: int = opt(1, "random seed (initial vectors, record shuffle); --threads 1 is bit-identical", lo=0)
+    checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
+                                  lo=0.0)
+    write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
+    resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
+
+
 def threads_or_default(threads: int | None) -> int:
     return threads if threads else (os.cpu_count() or 1)
 

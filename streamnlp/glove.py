@@ -1,0 +1,147 @@
+"""GloVe driver: count co-occurrences (cooccur.py), then AdaGrad epochs over the shuffled records.
+
+Writes W + C (word plus context vectors, GloVe's default output) as vectors.bin / vectors.txt,
+with vocab.tsv, config.json, metrics.json (cost per epoch) and checkpoints like word2vec.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numba
+import numpy as np
+from tqdm import tqdm
+
+from . import checkpoint, rundir
+from .atomic import write_json
+from .config import GloveConfig, make_config, threads_or_default, to_json
+from .cooccur import Cooccurrence, count_cooccurrences
+from .kernels.glove import train_records
+from .prepare import prepare_corpus
+from .vectors import KeyedVectors
+
+PARAMS = ("W", "C", "bw", "bc", "gW", "gC", "gbw", "gbc")
+RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "write_text", "cache_dir"}
+
+
+def init_params(n_words: int, dim: int, seed: int) -> dict[str, np.ndarray]:
+    """GloVe C's start: vectors uniform in [-0.5/(D+1), 0.5/(D+1)), biases 0, AdaGrad sums 1."""
+    rng = np.random.default_rng(seed)
+    p = {k: ((rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim + 1))
+         for k in ("W", "C")}
+    p.update(bw=np.zeros(n_words, np.float32), bc=np.zeros(n_words, np.float32))
+    p.update(gW=np.ones((n_words, dim), np.float32), gC=np.ones((n_words, dim), np.float32),
+             gbw=np.ones(n_words, np.float32), gbc=np.ones(n_words, np.float32))
+    return p
+
+
+def weighting(x: np.ndarray, x_max: float, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """(log x, f(x) = min(1, (x / x_max)^alpha)) as float32."""
+    return np.log(x).astype(np.float32), np.minimum(1.0, (x / x_max) ** alpha).astype(np.float32)
+
+
+def _cooccurrences(corpus, n_words: int, cfg: GloveConfig, out: str) -> tuple[Cooccurrence, float]:
+    """Count, or reuse the records of an earlier run on the same corpus and settings (resume)."""
+    folder = os.path.join(out, "cooccur")
+    manifest = os.path.join(folder, "manifest.json")
+    key = hashlib.sha1(json.dumps([corpus.folder, [list(b.__dict__.values()) for b in corpus.blocks], n_words,
+                                   cfg.window, cfg.memory, cfg.seed]).encode()).hexdigest()
+    if os.path.exists(manifest):
+        with open(manifest) as f:
+            meta = json.load(f)
+        if meta["key"] == key and all(os.path.exists(p) for p in meta["buckets"]):
+            return Cooccurrence(folder, meta["buckets"], meta["n_records"], meta["scale"]), 0.0
+        os.unlink(manifest)
+    t0 = time.perf_counter()
+    co = count_cooccurrences(corpus, n_words, cfg.window, cfg.memory, folder, cfg.seed,
+                             threads_or_default(cfg.threads))
+    write_json(manifest, {"key": key, "buckets": co.buckets, "n_records": co.n_records, "scale": co.scale})
+    return co, time.perf_counter() - t0
+
+
+def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVectors:
+    """Train GloVe on the shards named by `inputs`, write the run into `out`, return W + C as vectors."""
+    t_start = time.perf_counter()
+    cfg = make_config(GloveConfig, config)
+    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+    rundir.prepare(out)
+    ckpt_dir = os.path.join(out, "checkpoints")
+    saved = checkpoint.load(ckpt_dir) if cfg.resume else None
+    if saved is not None:
+        checkpoint.check_same_config(saved[1]["config"], to_json(cfg), RESUME_IGNORES, ckpt_dir)
+    threads = threads_or_default(cfg.threads)
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        vocab, corpus, timings = prepare_corpus(
+            inputs, out, cfg, reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
+        co, count_seconds = _cooccurrences(corpus, len(vocab), cfg, out)
+        if saved is not None:
+            params, state = saved
+        else:
+            params = init_params(len(vocab), cfg.dim, cfg.seed)
+            state = {"epoch": 0, "bucket": 0, "cost": 0.0, "epoch_cost": [], "skipped": 0, "train_seconds": 0.0,
+                     "corpus_tokens": vocab.total_tokens}
+        start_epoch = state["epoch"]
+        state = _epochs(params, co, state, ckpt_dir, cfg, threads)
+    finally:
+        numba.set_num_threads(before)
+    t_out = time.perf_counter()
+    vectors = params["W"] + params["C"]
+    rundir.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
+    seconds = time.perf_counter() - t_start
+    metrics = {
+        "model": "glove", "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
+        "vocab_size": len(vocab), "cooccurrence_records": co.n_records, "epochs": cfg.epochs, "threads": threads,
+        "seconds": round(seconds, 3), "count_seconds": round(count_seconds, 3),
+        "train_seconds": round(state["train_seconds"], 3),
+        "records_per_s": round(co.n_records * (cfg.epochs - start_epoch) / max(state["train_seconds"], 1e-9)),
+        "write_seconds": round(time.perf_counter() - t_out, 3), **{k: round(v, 3) for k, v in timings.items()},
+        "cost_per_epoch": state["epoch_cost"], "final_cost": state["epoch_cost"][-1] if state["epoch_cost"] else None,
+        "skipped_nonfinite": state["skipped"], "resumed": saved is not None,
+    }
+    rundir.write_run_files(out, to_json(cfg), metrics)
+    return KeyedVectors(vocab.words, vectors)
+
+
+def _epochs(p: dict[str, np.ndarray], co: Cooccurrence, state: dict, ckpt_dir: str, cfg: GloveConfig,
+            threads: int) -> dict:
+    eta, clip = np.float32(cfg.eta), np.float32(cfg.grad_clip)
+    held = {}  # a corpus whose records fit one bucket keeps them in memory across epochs
+    bar = tqdm(total=cfg.epochs * co.n_records, initial=state["epoch"] * co.n_records, unit="rec", unit_scale=True,
+               desc="glove", mininterval=1.0, disable=None)
+    last_ckpt = time.perf_counter()
+
+    def save(epoch: int, bucket: int) -> None:
+        checkpoint.save(ckpt_dir, p, {**state, "epoch": epoch, "bucket": bucket, "config": to_json(cfg)})
+
+    with bar:
+        for epoch in range(state["epoch"], cfg.epochs):
+            first = state["bucket"] if epoch == state["epoch"] else 0
+            for b in range(first, len(co.buckets)):
+                if b not in held:
+                    rows, cols, x = co.read_bucket(b)
+                    chunk = (rows, cols, *weighting(x, cfg.x_max, cfg.alpha))
+                    if len(co.buckets) == 1:
+                        held[b] = chunk
+                else:
+                    chunk = held[b]
+                t0 = time.perf_counter()
+                costs, skipped = train_records(*chunk, *(p[k] for k in PARAMS), eta, clip, threads)
+                state["train_seconds"] += time.perf_counter() - t0
+                state["cost"] += float(costs.sum())
+                state["skipped"] += int(skipped.sum())
+                bar.update(len(chunk[0]))
+                if cfg.checkpoint_every and time.perf_counter() - last_ckpt > cfg.checkpoint_every:
+                    save(epoch, b + 1)
+                    last_ckpt = time.perf_counter()
+            state["epoch_cost"].append(round(state["cost"] / max(co.n_records, 1), 6))
+            bar.set_postfix(cost=f"{state['epoch_cost'][-1]:.4f}", refresh=False)
+            state["cost"], state["bucket"], state["epoch"] = 0.0, 0, epoch + 1
+            save(epoch + 1, 0)
+            last_ckpt = time.perf_counter()
+    return state
