@@ -7,7 +7,7 @@ import sys
 from dataclasses import MISSING, fields
 from typing import Any
 
-from .config import VocabConfig, Word2VecConfig, make_config
+from .config import GloveConfig, VocabConfig, Word2VecConfig, make_config
 from .errors import UserError
 
 
@@ -35,13 +35,19 @@ def _inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="run folder for the outputs (created if missing)")
 
 
-def cmd_word2vec(args: argparse.Namespace) -> int:
-    from .word2vec import train_word2vec
-    train_word2vec(args.inputs, args.out, **config_values(args, Word2VecConfig))
+def cmd_train(args: argparse.Namespace) -> int:
+    if args.command == "glove":
+        from .glove import train_glove as train
+        cls = GloveConfig
+    else:
+        from .word2vec import train_word2vec as train
+        cls = Word2VecConfig
+    train(args.inputs, args.out, **config_values(args, cls))
     with open(f"{args.out}/metrics.json") as f:
         m = json.load(f)
-    print(f"{args.out}: {m['vocab_size']} words x {args.dim} dims, {m['tokens']} tokens x {m['epochs']} epochs "
-          f"in {m['seconds']:.1f} s ({m['words_per_s']:,} words/s), final loss {m['final_loss']}")
+    loss = m.get("final_loss", m.get("final_cost"))
+    print(f"{args.out}: {m['vocab_size']} words x {args.dim} dims, {m['tokens']} tokens, {m['epochs']} epochs "
+          f"in {m['seconds']:.1f} s, final {'cost' if args.command == 'glove' else 'loss'} {loss}")
     return 0
 
 
@@ -113,13 +119,18 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="stream-train",
-                                  description="Streaming word2vec trainer on Numba kernels.")
+                                  description="Streaming word2vec / GloVe trainer on Numba kernels.")
     sub = top.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("word2vec", help="train skip-gram or CBOW with negative sampling")
     _inputs(p)
     add_config_flags(p, Word2VecConfig)
-    p.set_defaults(func=cmd_word2vec)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("glove", help="train GloVe (co-occurrence counts + AdaGrad)")
+    _inputs(p)
+    add_config_flags(p, GloveConfig)
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("vocab", help="count the vocabulary only (writes OUT/vocab.tsv)")
     _inputs(p)

@@ -110,8 +110,8 @@ def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: f
     threads = numba.get_num_threads()
     K = min(V, math.isqrt(budget // 2 // (8 * threads)))
     dense = np.zeros((threads, K, K), dtype=np.int64)
-    pair_cap = max(4 * window * SUB_TOKENS, budget // 4 // 8)  # piece buffer of packed int64 pairs
-    run_cap = max(1 << 16, budget // 4 // 16)  # records (int64 key + int64 value) in memory runs before a spill
+    pair_cap = max(2 * window * SUB_TOKENS, budget // 4 // 8)  # piece buffer of packed int64 pairs
+    run_cap = max(1 << 10, budget // 4 // 16)  # records (int64 key + int64 value) in memory runs before a spill
     packed = np.empty(pair_cap, dtype=np.int64)
     mem_runs: list[Run] = []
     disk_runs: list[RunFile] = []
