@@ -1,6 +1,7 @@
 """word2vec.py: outputs, seeded bit-identical runs, resume after SIGKILL, planted analogies on sample_corpus."""
 import json
 import os
+
 import numpy as np
 import pytest
 from conftest import QUESTIONS, SAMPLE
