@@ -13,10 +13,10 @@ from .vocab import Vocab, build_vocab
 
 def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_vocab: int | None = None,
                    unk: bool = False, eos: bool = False) -> tuple[Vocab, EncodedCorpus, dict[str, float]]:
-    """Vocabulary (saved as OUT/vocab.tsv, or read back from it when `reuse_vocab`) and the encoded
-    corpus in cfg.cache_dir or OUT/cache. `reuse_vocab` (the corpus's token count, saved by a
-    checkpoint) reads OUT/vocab.tsv back instead of counting again. `unk`/`eos` reserve ids len(vocab) and len(vocab)+1 for
-    <unk> (unknown words kept) and </s> (appended to every row), as language models need."""
+    """Vocabulary (counted and saved as OUT/vocab.tsv) and the encoded corpus in cfg.cache_dir or
+    OUT/cache. `reuse_vocab` (the corpus's token count, saved by a checkpoint) reads OUT/vocab.tsv
+    back instead of counting again. `unk`/`eos` reserve ids len(vocab) and len(vocab)+1 for <unk>
+    (unknown words kept) and </s> (appended to every row), as language models need."""
     t0 = time.perf_counter()
     shards = discover(inputs)
     vocab_path = os.path.join(out, "vocab.tsv")
