@@ -175,7 +175,8 @@ def plot(rows: list[dict], path: str) -> None:
     fig, axes = plt.subplots(1, len(models), figsize=(5.5 * len(models), 4), squeeze=False)
     for ax, model in zip(axes[0], models):
         for tool, style in [("streamnlp", "o-"), ("gensim", "s--")]:
-            pts = sorted((r["threads"], r["words_per_s"]) for r in rows if r["model"] == model and r["tool"] == tool)
+            pts = sorted((r["threads"], r["words_per_s"]) for r in rows
+                         if r["model"] == model and r["tool"].startswith(tool))
             if pts:
                 ax.plot([p[0] for p in pts], [p[1] / 1e6 for p in pts], style, label=tool)
                 if tool == "streamnlp":
@@ -220,14 +221,15 @@ def main() -> None:
                     epochs = epochs_of(a, model, tool)
                     if tokens is None and tool != "streamnlp":
                         tokens = sum(len(line.split()) for line in open(line_sentence(a.corpus)))
-                    r.update(tool=tool, model=model, threads=t, tokens=tokens,
+                    name = "gensim (sg)" if (model, tool) == ("glove", "gensim") else tool
+                    r.update(tool=name, model=model, threads=t, tokens=tokens,
                              words_per_s=round(tokens * epochs / r["wall_seconds"]))
                     rows.append(r)
                     print(f"[bench] {tool:9s} {model:5s} threads={t:2d} wall={r['wall_seconds']:.1f}s "
                           f"words/s={r['words_per_s']:,} rss={r['peak_rss_mb']:.0f}MiB "
                           f"analogy={r.get('analogy', '-')}", flush=True)
     for r in rows:
-        g = next((x for x in rows if x["tool"] == "gensim" and x["model"] == r["model"]
+        g = next((x for x in rows if x["tool"].startswith("gensim") and x["model"] == r["model"]
                   and (x["threads"] == r["threads"] or r["model"] == "vocab")), None)
         if g is not None and r["tool"] == "streamnlp":
             r["vs_gensim"] = round(g["wall_seconds"] / r["wall_seconds"], 2)
