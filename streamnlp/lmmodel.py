@@ -1,0 +1,138 @@
+"""Recurrent language model: embedding E, one Elman or GRU layer H, full softmax over V.
+
+Parameters and gradients each live in one flat buffer with named views (one loop clips, steps and
+checkpoints them all). Shapes: B streams, T steps, E embedding, H hidden, V vocabulary, G gates
+(1 for rnn, 3 for gru). The big products (input projection, output layer) are NumPy matmuls
+(BLAS); the recurrence and the softmax are Numba kernels.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .kernels.embedding import embedding_backward
+from .kernels.gru import gru_backward, gru_forward
+from .kernels.rnn import rnn_backward, rnn_forward
+from .kernels.softmax import softmax_xent
+
+
+def layout(cell: str, V: int, E: int, H: int) -> list[tuple[str, tuple[int, ...]]]:
+    G = 3 if cell == "gru" else 1
+    return [("emb", (V, E)), ("Wx", (E, G * H)), ("bx", (G * H,)), ("U", (H, G * H)), ("O", (H, V)), ("c", (V,))]
+
+
+class FlatParams:
+    """A flat buffer and named views into it."""
+
+    def __init__(self, spec: list[tuple[str, tuple[int, ...]]], dtype=np.float32, flat: np.ndarray | None = None):
+        size = sum(int(np.prod(s)) for _, s in spec)
+        self.flat = np.zeros(size, dtype=dtype) if flat is None else flat
+        self.views: dict[str, np.ndarray] = {}
+        at = 0
+        for name, shape in spec:
+            n = int(np.prod(shape))
+            self.views[name] = self.flat[at:at + n].reshape(shape)
+            at += n
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.views[name]
+
+
+class LanguageModel:
+    def __init__(self, cell: str, V: int, E: int, H: int, act: str = "tanh", dtype=np.float32,
+                 flat: np.ndarray | None = None, seed: int = 1):
+        self.cell, self.V, self.E, self.H, self.act = cell, V, E, H, act
+        spec = layout(cell, V, E, H)
+        self.p = FlatParams(spec, dtype, flat)
+        self.g = FlatParams(spec, dtype)
+        if flat is None:
+            self._init(seed)
+
+    def _init(self, seed: int) -> None:
+        """PyTorch's defaults: embedding N(0, 1); everything else U(-1/sqrt(H), 1/sqrt(H))."""
+        rng = np.random.default_rng(seed)
+        k = 1.0 / np.sqrt(self.H)
+        for name, view in self.p.views.items():
+            view[...] = rng.standard_normal(view.shape) if name == "emb" else rng.uniform(-k, k, view.shape)
+
+    # --- one window -----------------------------------------------------------------------------
+    def _forward(self, x: np.ndarray, h0: np.ndarray):
+        T, B = x.shape
+        p = self.p
+        X = p["emb"][x.reshape(-1)]                                   # (T*B, E)
+        xw = (X @ p["Wx"] + p["bx"]).reshape(T, B, -1)                # (T, B, G*H)
+        hs = np.empty((T + 1, B, self.H), dtype=p.flat.dtype)
+        hs[0] = h0
+        gates = None
+        if self.cell == "gru":
+            gates = np.empty((T, B, 4 * self.H), dtype=p.flat.dtype)
+            gru_forward(xw, p["U"], hs, gates)
+        else:
+            rnn_forward(xw, p["U"], hs, self.act == "sigmoid")
+        logits = hs[1:].reshape(T * B, self.H) @ p["O"] + p["c"]      # (T*B, V)
+        return X, hs, gates, logits
+
+    def loss_and_grad(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray) -> tuple[float, np.ndarray]:
+        """Mean cross-entropy of predicting y (T, B) from x (T, B) and state h0 (B, H); fills self.g.
+        Returns (summed loss, final state)."""
+        T, B = x.shape
+        p, g = self.p, self.g
+        X, hs, gates, logits = self._forward(x, h0)
+        loss = softmax_xent(logits, y.reshape(-1), 1.0 / (T * B), True)  # logits := d loss / d logits
+        g.flat[:] = 0
+        Hs = hs[1:].reshape(T * B, self.H)
+        g["O"][...] = Hs.T @ logits
+        g["c"][...] = logits.sum(axis=0)
+        dhs = (logits @ p["O"].T).reshape(T, B, self.H)
+        dxw = np.empty((T, B, p["Wx"].shape[1]), dtype=p.flat.dtype)
+        if self.cell == "gru":
+            gru_backward(hs, gates, p["U"], dhs, dxw, g["U"])
+        else:
+            rnn_backward(hs, p["U"], dhs, dxw, g["U"], self.act == "sigmoid")
+        dxw2 = dxw.reshape(T * B, -1)
+        g["Wx"][...] = X.T @ dxw2
+        g["bx"][...] = dxw2.sum(axis=0)
+        embedding_backward(x.reshape(-1), dxw2 @ p["Wx"].T, g["emb"])
+        return loss, hs[-1].copy()
+
+    def loss(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray) -> tuple[float, np.ndarray]:
+        """Summed cross-entropy (exact full softmax) and the final state, no gradients."""
+        _, hs, _, logits = self._forward(x, h0)
+        return softmax_xent(logits, y.reshape(-1), 1.0, False), hs[-1].copy()
+
+    def sgd_step(self, lr: float, clip: float) -> float:
+        """Clip the global gradient norm to `clip`, then p -= lr * g. Returns the norm before clipping."""
+        norm = float(np.sqrt(np.dot(self.g.flat.astype(np.float64), self.g.flat.astype(np.float64))))
+        scale = lr * (clip / norm if clip > 0 and norm > clip else 1.0)
+        self.p.flat -= np.asarray(scale, dtype=self.p.flat.dtype) * self.g.flat
+        return norm
+
+    def zero_state(self, B: int) -> np.ndarray:
+        return np.zeros((B, self.H), dtype=self.p.flat.dtype)
+
+    # --- use ----------------------------------------------------------------------------------
+    def perplexity(self, streams: np.ndarray, bptt: int) -> float:
+        """exp(mean cross-entropy) over streams (n, B), state carried across windows (as training)."""
+        h = self.zero_state(streams.shape[1])
+        total, count = 0.0, 0
+        for i in range(0, streams.shape[0] - 1, bptt):
+            T = min(bptt, streams.shape[0] - 1 - i)
+            loss, h = self.loss(streams[i:i + T], streams[i + 1:i + 1 + T], h)
+            total += loss
+            count += T * streams.shape[1]
+        return float(np.exp(total / max(count, 1)))
+
+    def generate(self, prime: list[int], n: int, temperature: float, seed: int) -> list[int]:
+        """n sampled ids after the prime ids, from softmax(logits / temperature)."""
+        rng = np.random.default_rng(seed)
+        h = self.zero_state(1)
+        out: list[int] = []
+        x = np.array(prime, dtype=np.int64).reshape(-1, 1)
+        for _ in range(n):
+            _, hs, _, logits = self._forward(x, h)
+            h = hs[-1].copy()
+            z = logits[-1].astype(np.float64) / max(temperature, 1e-6)
+            prob = np.exp(z - z.max())
+            nxt = int(rng.choice(len(prob), p=prob / prob.sum()))
+            out.append(nxt)
+            x = np.array([[nxt]], dtype=np.int64)
+        return out
