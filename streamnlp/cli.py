@@ -22,7 +22,7 @@ def add_config_flags(p: argparse.ArgumentParser, cls: type) -> None:
                            help=m["help"])
         else:
             p.add_argument(*flags, dest=f.name, type=m["type"], choices=m["choices"], default=default,
-                           help=help_text, metavar=None if m["choices"] else f.name.upper())
+                           help=help_text, metavar=None if m["choices"] else f.name.upper(), nargs=m["nargs"])
 
 
 def config_values(args: argparse.Namespace, cls: type) -> dict[str, Any]:

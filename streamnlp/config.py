@@ -10,11 +10,11 @@ from .errors import UserError
 
 
 def opt(default: Any, help: str, *, type: type | None = None, choices: tuple | None = None,
-        lo: float | None = None, hi: float | None = None, aliases: tuple[str, ...] = ()) -> Any:
+        lo: float | None = None, hi: float | None = None, aliases: tuple[str, ...] = (), nargs: str | None = None) -> Any:
     """A config field with what the CLI needs: help, value type, choices, range, and word2vec-style aliases."""
     kind = type if type is not None else (bool if isinstance(default, bool) else default.__class__)
     return field(default=default, metadata=dict(help=help, type=kind, choices=choices, lo=lo, hi=hi,
-                                                aliases=aliases))
+                                                aliases=aliases, nargs=nargs))
 
 
 @dataclass
@@ -83,6 +83,30 @@ class GloveConfig(VocabConfig):
     checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
                                   lo=0.0)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
+    resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
+
+
+@dataclass
+class LMConfig(VocabConfig):
+    """RNN / GRU language model trained with truncated BPTT and SGD; defaults are the classic small recipe."""
+    cell: str = opt("gru", "recurrent cell", choices=("rnn", "gru"))
+    activation: str = opt("tanh", "the Elman cell's nonlinearity", choices=("tanh", "sigmoid"))
+    vocab_size: int = opt(10000, "the vocab-size - 1 most frequent tokens (with </s>) + <unk>", lo=3)
+    min_count: int = opt(1, "drop words seen fewer times than this (before taking the top vocab-size)", lo=1)
+    emb: int = opt(128, "embedding size", lo=1, hi=100_000)
+    hidden: int = opt(256, "hidden units", lo=1, hi=100_000)
+    bptt: int = opt(32, "steps of truncated backpropagation through time", lo=1)
+    batch: int = opt(32, "parallel streams the token sequence is cut into", lo=1)
+    lr: float = opt(1.0, "SGD learning rate", lo=0.0, hi=1000.0)
+    clip: float = opt(5.0, "clip the global gradient norm to this (0 = no clipping)", lo=0.0)
+    lr_decay: float = opt(1.0, "divide the learning rate by this after an epoch whose validation perplexity "
+                               "did not improve (1 = never)", lo=1.0)
+    epochs: int = opt(1, "passes over the training tokens", lo=1)
+    valid: list | None = opt(None, "validation corpus (folders/files/globs) for exact perplexity after each epoch",
+                             type=str, nargs="+")
+    seed: int = opt(1, "random seed of the initial weights; --threads 1 is bit-identical", lo=0)
+    checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
+                                  lo=0.0)
     resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
 
 

@@ -107,6 +107,7 @@ class EncodedCorpus:
         self.blocks = blocks
         self.n_tokens = sum(b.n_tokens for b in blocks)
         self.n_sents = sum(b.n_sents for b in blocks)
+        self._starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in blocks])]).astype(np.int64)
 
     def read_block(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids int32[n], sentence offsets int64[n_sents + 1]) of block i."""
@@ -122,6 +123,21 @@ class EncodedCorpus:
         offsets = np.zeros(b.n_sents + 1, dtype=np.int64)
         np.cumsum(lens, out=offsets[1:])
         return ids, offsets
+
+    def read_span(self, start: int, count: int) -> np.ndarray:
+        """Tokens [start, start + count) of the corpus read as one sequence (sentence bounds ignored)."""
+        out = np.empty(count, dtype=np.int32)
+        got = 0
+        while got < count:
+            i = int(np.searchsorted(self._starts, start + got, side="right")) - 1
+            b = self.blocks[i]
+            offset = start + got - int(self._starts[i])
+            n = min(count - got, b.n_tokens - offset)
+            with open(_path(self.folder, b.part, "ids"), "rb") as f:
+                f.seek(4 * (b.tok_start + offset))
+                out[got:got + n] = np.fromfile(f, dtype=np.int32, count=n)
+            got += n
+        return out
 
     def iter_blocks(self, start: int = 0, depth: int = 2) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         return prefetch(((i, *self.read_block(i)) for i in range(start, len(self.blocks))), depth)

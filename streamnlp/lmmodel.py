@@ -110,15 +110,15 @@ class LanguageModel:
         return np.zeros((B, self.H), dtype=self.p.flat.dtype)
 
     # --- use ----------------------------------------------------------------------------------
-    def perplexity(self, streams: np.ndarray, bptt: int) -> float:
-        """exp(mean cross-entropy) over streams (n, B), state carried across windows (as training)."""
-        h = self.zero_state(streams.shape[1])
+    def perplexity(self, windows) -> float:
+        """exp(mean cross-entropy) over windows (T + 1, B) of the same B streams, state carried across them."""
+        h = None
         total, count = 0.0, 0
-        for i in range(0, streams.shape[0] - 1, bptt):
-            T = min(bptt, streams.shape[0] - 1 - i)
-            loss, h = self.loss(streams[i:i + T], streams[i + 1:i + 1 + T], h)
+        for w in windows:
+            h = self.zero_state(w.shape[1]) if h is None else h
+            loss, h = self.loss(w[:-1], w[1:], h)
             total += loss
-            count += T * streams.shape[1]
+            count += w[1:].size
         return float(np.exp(total / max(count, 1)))
 
     def generate(self, prime: list[int], n: int, temperature: float, seed: int) -> list[int]:

@@ -30,6 +30,7 @@ class Counts:
     table: pa.Table
     tokens: int
     min_reduce: int = 1
+    rows: int = 0
     pending: list = field(default_factory=list)
 
 
@@ -49,7 +50,8 @@ def _prune(c: Counts, max_vocab_size: int) -> None:
 def merge(parts: Iterable[Counts], max_vocab_size: int) -> Counts:
     """Reduce step: add counts of several parts (pruning again if the union is too large)."""
     parts = list(parts)
-    out = Counts(SCHEMA.empty_table(), sum(p.tokens for p in parts), max((p.min_reduce for p in parts), default=1))
+    out = Counts(SCHEMA.empty_table(), sum(p.tokens for p in parts), max((p.min_reduce for p in parts), default=1),
+                 sum(p.rows for p in parts))
     out.pending = [p.table for p in parts]
     _prune(out, max_vocab_size)
     return out
@@ -62,6 +64,7 @@ def count_shard(shard: Shard, cfg: VocabConfig) -> Counts:
     for texts in read_shard(shard, cfg):
         flat, _ = tokenize(texts, cfg)
         c.tokens += len(flat)
+        c.rows += len(texts)
         vc = pc.value_counts(flat)
         c.pending.append(pa.table([vc.field(0), pc.cast(vc.field(1), pa.int64())], schema=SCHEMA))
         rows += len(vc)
@@ -150,19 +153,41 @@ def finalize(counts: Counts, min_count: int, max_final_vocab: int | None) -> Voc
     return Vocab(t["word"].to_pylist(), t["count"].to_numpy(), counts.tokens)
 
 
-def build_vocab(shards: list[Shard], cfg: VocabConfig) -> Vocab:
-    """Count all shards (in parallel threads: pyarrow releases the GIL) and keep the frequent words."""
+def count_all(shards: list[Shard], cfg: VocabConfig) -> Counts:
+    """Count all shards (in parallel threads: pyarrow releases the GIL) and merge the counts."""
     threads = min(threads_or_default(cfg.threads), len(shards))
     with ThreadPoolExecutor(max(1, threads)) as pool:
         parts = list(pool.map(lambda s: count_shard(s, cfg), shards))
     counts = merge(parts, cfg.max_vocab_size)
     if counts.tokens == 0:
         raise UserError(f"{_names(shards)}: the corpus holds no tokens; check the files and --text-column")
+    return counts
+
+
+def build_vocab(shards: list[Shard], cfg: VocabConfig) -> Vocab:
+    """The words seen at least min_count times (at most max_final_vocab of them)."""
+    counts = count_all(shards, cfg)
     vocab = finalize(counts, cfg.min_count, cfg.max_final_vocab)
     if len(vocab) == 0:
         raise UserError(f"no word is seen --min-count {cfg.min_count} times in {counts.tokens} tokens; "
                         "lower --min-count or give a larger corpus")
     return vocab
+
+
+EOS, UNK = "</s>", "<unk>"
+
+
+def build_lm_vocab(shards: list[Shard], cfg: VocabConfig, size: int) -> Vocab:
+    """A language model's vocabulary: the size - 1 most frequent tokens, counting the end-of-row token
+    </s> (one per row), then <unk> for every other word."""
+    counts = count_all(shards, cfg)
+    eos = pa.table([pa.array([EOS]), pa.array([counts.rows], pa.int64())], schema=SCHEMA)
+    counts.table = pa.concat_tables([counts.table.filter(pc.not_equal(counts.table["word"], EOS)), eos])
+    top = finalize(counts, 1, size - 1)
+    words = [w for w in top.words if w != UNK]
+    kept = top.counts[[i for i, w in enumerate(top.words) if w != UNK]]
+    unk = counts.tokens + counts.rows - int(kept.sum())
+    return Vocab(words + [UNK], np.append(kept, unk), counts.tokens)
 
 
 def _names(shards: list[Shard]) -> str:
