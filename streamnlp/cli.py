@@ -7,7 +7,7 @@ import sys
 from dataclasses import MISSING, fields
 from typing import Any
 
-from .config import GloveConfig, VocabConfig, Word2VecConfig, make_config
+from .config import GloveConfig, LMConfig, VocabConfig, Word2VecConfig, make_config
 from .errors import UserError
 
 
@@ -33,6 +33,31 @@ def _inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="folders, files or globs of .parquet/.arrow/.feather/.txt(.gz) shards, or file:// URIs")
     p.add_argument("--out", required=True, help="run folder for the outputs (created if missing)")
+
+
+def cmd_lm(args: argparse.Namespace) -> int:
+    from .lm import train_lm
+    train_lm(args.inputs, args.out, **config_values(args, LMConfig))
+    with open(f"{args.out}/metrics.json") as f:
+        m = json.load(f)
+    print(f"{args.out}: {args.cell} LM, {m['vocab_size']} words, {m['train_tokens']} training tokens in "
+          f"{m['train_seconds']:.1f} s ({m['tokens_per_s']:,} tokens/s), valid perplexity {m['valid_perplexity']}")
+    return 0
+
+
+def cmd_perplexity(args: argparse.Namespace) -> int:
+    from .lm import load_lm
+    ppl = load_lm(args.run).perplexity(args.inputs)
+    print(json.dumps({"perplexity": ppl}) if args.json else f"perplexity {ppl:.3f}")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .lm import load_lm
+    if args.tokens < 1 or args.temperature <= 0:
+        raise UserError("generate: --tokens must be >= 1 and --temperature > 0")
+    print(load_lm(args.run).generate(args.prime, args.tokens, args.temperature, args.seed))
+    return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -119,7 +144,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="stream-train",
-                                  description="Streaming word2vec / GloVe trainer on Numba kernels.")
+                                  description="Streaming word2vec / GloVe / RNN-LM trainer on Numba kernels.")
     sub = top.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("word2vec", help="train skip-gram or CBOW with negative sampling")
@@ -131,6 +156,19 @@ def build_parser() -> argparse.ArgumentParser:
     _inputs(p)
     add_config_flags(p, GloveConfig)
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("lm", help="train an RNN or GRU language model (truncated BPTT)")
+    _inputs(p)
+    add_config_flags(p, LMConfig)
+    p.set_defaults(func=cmd_lm)
+
+    p = sub.add_parser("generate", help="sample text from a trained language model")
+    p.add_argument("run", help="the --out folder of a `stream-train lm` run")
+    p.add_argument("--prime", default="", help="text to start from")
+    p.add_argument("--tokens", type=int, default=50)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("vocab", help="count the vocabulary only (writes OUT/vocab.tsv)")
     _inputs(p)
@@ -151,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pairs", help="word1<TAB>word2<TAB>score lines ('#' comments)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_similarity)
+
+    p = ev.add_parser("perplexity", help="exact perplexity of a trained language model on a corpus")
+    p.add_argument("run", help="the --out folder of a `stream-train lm` run")
+    p.add_argument("inputs", nargs="+", metavar="INPUT")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_perplexity)
 
     p = sub.add_parser("similar", help="nearest words, or an analogy query")
     p.add_argument("vectors")

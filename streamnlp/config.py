@@ -10,7 +10,8 @@ from .errors import UserError
 
 
 def opt(default: Any, help: str, *, type: type | None = None, choices: tuple | None = None,
-        lo: float | None = None, hi: float | None = None, aliases: tuple[str, ...] = (), nargs: str | None = None) -> Any:
+        lo: float | None = None, hi: float | None = None, aliases: tuple[str, ...] = (),
+        nargs: str | None = None) -> Any:
     """A config field with what the CLI needs: help, value type, choices, range, and word2vec-style aliases."""
     kind = type if type is not None else (bool if isinstance(default, bool) else default.__class__)
     return field(default=default, metadata=dict(help=help, type=kind, choices=choices, lo=lo, hi=hi,

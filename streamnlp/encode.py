@@ -109,6 +109,12 @@ class EncodedCorpus:
         self.n_sents = sum(b.n_sents for b in blocks)
         self._starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in blocks])]).astype(np.int64)
 
+    @classmethod
+    def open(cls, folder: str) -> EncodedCorpus:
+        """The finished cache in `folder` (as written by encode_corpus)."""
+        with open(os.path.join(folder, "manifest.json")) as f:
+            return cls(folder, [Block(*b) for b in json.load(f)["blocks"]])
+
     def read_block(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids int32[n], sentence offsets int64[n_sents + 1]) of block i."""
         b = self.blocks[i]
@@ -152,7 +158,7 @@ def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: 
         with open(manifest) as f:
             meta = json.load(f)
         if meta.get("key") == key:
-            return EncodedCorpus(folder, [Block(*b) for b in meta["blocks"]])
+            return EncodedCorpus.open(folder)
         os.unlink(manifest)
     os.makedirs(folder, exist_ok=True)
     workers = max(1, min(threads_or_default(threads), len(shards)))

@@ -11,6 +11,7 @@ import numpy as np
 
 from .kernels.embedding import embedding_backward
 from .kernels.gru import gru_backward, gru_forward
+from .kernels.optim import scaled_subtract, squared_norm
 from .kernels.rnn import rnn_backward, rnn_forward
 from .kernels.softmax import softmax_xent
 
@@ -44,6 +45,7 @@ class LanguageModel:
         spec = layout(cell, V, E, H)
         self.p = FlatParams(spec, dtype, flat)
         self.g = FlatParams(spec, dtype)
+        self._work: dict[tuple[int, int], dict[str, np.ndarray]] = {}
         if flat is None:
             self._init(seed)
 
@@ -55,55 +57,67 @@ class LanguageModel:
             view[...] = rng.standard_normal(view.shape) if name == "emb" else rng.uniform(-k, k, view.shape)
 
     # --- one window -----------------------------------------------------------------------------
+    def _buffers(self, T: int, B: int) -> dict[str, np.ndarray]:
+        """Work arrays for a (T, B) window, allocated once: fresh 40 MB logits per window cost page faults."""
+        key = (T, B)
+        if key not in self._work:
+            dt, H, GH = self.p.flat.dtype, self.H, self.p["Wx"].shape[1]
+            self._work[key] = {"xw": np.empty((T * B, GH), dt), "hs": np.empty((T + 1, B, H), dt),
+                               "gates": np.empty((T, B, 4 * H), dt), "logits": np.empty((T * B, self.V), dt),
+                               "dhs": np.empty((T * B, H), dt), "dxw": np.empty((T, B, GH), dt),
+                               "dx": np.empty((T * B, self.E), dt)}
+        return self._work[key]
+
     def _forward(self, x: np.ndarray, h0: np.ndarray):
         T, B = x.shape
-        p = self.p
+        p, w = self.p, self._buffers(*x.shape)
         X = p["emb"][x.reshape(-1)]                                   # (T*B, E)
-        xw = (X @ p["Wx"] + p["bx"]).reshape(T, B, -1)                # (T, B, G*H)
-        hs = np.empty((T + 1, B, self.H), dtype=p.flat.dtype)
+        np.matmul(X, p["Wx"], out=w["xw"])
+        w["xw"] += p["bx"]
+        xw, hs = w["xw"].reshape(T, B, -1), w["hs"]                   # (T, B, G*H), (T+1, B, H)
         hs[0] = h0
-        gates = None
         if self.cell == "gru":
-            gates = np.empty((T, B, 4 * self.H), dtype=p.flat.dtype)
-            gru_forward(xw, p["U"], hs, gates)
+            gru_forward(xw, p["U"], hs, w["gates"])
         else:
             rnn_forward(xw, p["U"], hs, self.act == "sigmoid")
-        logits = hs[1:].reshape(T * B, self.H) @ p["O"] + p["c"]      # (T*B, V)
-        return X, hs, gates, logits
+        np.matmul(hs[1:].reshape(T * B, self.H), p["O"], out=w["logits"])  # (T*B, V), + c in softmax_xent
+        return X, w
 
     def loss_and_grad(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray) -> tuple[float, np.ndarray]:
         """Mean cross-entropy of predicting y (T, B) from x (T, B) and state h0 (B, H); fills self.g.
         Returns (summed loss, final state)."""
         T, B = x.shape
         p, g = self.p, self.g
-        X, hs, gates, logits = self._forward(x, h0)
-        loss = softmax_xent(logits, y.reshape(-1), 1.0 / (T * B), True)  # logits := d loss / d logits
-        g.flat[:] = 0
+        X, w = self._forward(x, h0)
+        logits, hs = w["logits"], w["hs"]
+        loss = softmax_xent(logits, p["c"], y.reshape(-1), 1.0 / (T * B), True)  # logits := d loss / d logits
         Hs = hs[1:].reshape(T * B, self.H)
-        g["O"][...] = Hs.T @ logits
-        g["c"][...] = logits.sum(axis=0)
-        dhs = (logits @ p["O"].T).reshape(T, B, self.H)
-        dxw = np.empty((T, B, p["Wx"].shape[1]), dtype=p.flat.dtype)
+        np.matmul(Hs.T, logits, out=g["O"])
+        np.sum(logits, axis=0, out=g["c"])
+        np.matmul(logits, p["O"].T, out=w["dhs"])
+        g["U"][...] = 0
+        dxw = w["dxw"]
         if self.cell == "gru":
-            gru_backward(hs, gates, p["U"], dhs, dxw, g["U"])
+            gru_backward(hs, w["gates"], p["U"], w["dhs"].reshape(T, B, self.H), dxw, g["U"])
         else:
-            rnn_backward(hs, p["U"], dhs, dxw, g["U"], self.act == "sigmoid")
+            rnn_backward(hs, p["U"], w["dhs"].reshape(T, B, self.H), dxw, g["U"], self.act == "sigmoid")
         dxw2 = dxw.reshape(T * B, -1)
-        g["Wx"][...] = X.T @ dxw2
-        g["bx"][...] = dxw2.sum(axis=0)
-        embedding_backward(x.reshape(-1), dxw2 @ p["Wx"].T, g["emb"])
+        np.matmul(X.T, dxw2, out=g["Wx"])
+        np.sum(dxw2, axis=0, out=g["bx"])
+        np.matmul(dxw2, p["Wx"].T, out=w["dx"])
+        g["emb"][...] = 0
+        embedding_backward(x.reshape(-1), w["dx"], g["emb"])
         return loss, hs[-1].copy()
 
     def loss(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray) -> tuple[float, np.ndarray]:
         """Summed cross-entropy (exact full softmax) and the final state, no gradients."""
-        _, hs, _, logits = self._forward(x, h0)
-        return softmax_xent(logits, y.reshape(-1), 1.0, False), hs[-1].copy()
+        _, w = self._forward(x, h0)
+        return softmax_xent(w["logits"], self.p["c"], y.reshape(-1), 1.0, False), w["hs"][-1].copy()
 
     def sgd_step(self, lr: float, clip: float) -> float:
         """Clip the global gradient norm to `clip`, then p -= lr * g. Returns the norm before clipping."""
-        norm = float(np.sqrt(np.dot(self.g.flat.astype(np.float64), self.g.flat.astype(np.float64))))
-        scale = lr * (clip / norm if clip > 0 and norm > clip else 1.0)
-        self.p.flat -= np.asarray(scale, dtype=self.p.flat.dtype) * self.g.flat
+        norm = float(np.sqrt(squared_norm(self.g.flat)))
+        scaled_subtract(self.p.flat, self.g.flat, lr * (clip / norm if clip > 0 and norm > clip else 1.0))
         return norm
 
     def zero_state(self, B: int) -> np.ndarray:
@@ -128,9 +142,9 @@ class LanguageModel:
         out: list[int] = []
         x = np.array(prime, dtype=np.int64).reshape(-1, 1)
         for _ in range(n):
-            _, hs, _, logits = self._forward(x, h)
-            h = hs[-1].copy()
-            z = logits[-1].astype(np.float64) / max(temperature, 1e-6)
+            _, w = self._forward(x, h)
+            h = w["hs"][-1].copy()
+            z = (w["logits"][-1] + self.p["c"]).astype(np.float64) / max(temperature, 1e-6)
             prob = np.exp(z - z.max())
             nxt = int(rng.choice(len(prob), p=prob / prob.sum()))
             out.append(nxt)

@@ -9,13 +9,15 @@ from .common import JIT
 
 
 @njit(parallel=True, **JIT)
-def softmax_xent(logits, targets, scale, grad):
-    """Summed -log p(target) over the rows (float64). With grad, logits becomes
-    scale * (softmax - onehot(target)) in place; without, logits is left as softmax scratch."""
+def softmax_xent(logits, bias, targets, scale, grad):
+    """Summed -log p(target) over the rows (float64) of softmax(logits + bias). With grad, logits
+    becomes scale * (softmax - onehot(target)) in place; without, logits is left as scratch."""
     n, V = logits.shape
     losses = np.zeros(n)
     for i in prange(n):
         row = logits[i]
+        for v in range(V):
+            row[v] += bias[v]
         m = row[0]
         for v in range(1, V):
             m = max(m, row[v])
