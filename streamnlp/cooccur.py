@@ -22,6 +22,7 @@ from .kernels.glove import count_piece, reduce_sorted, sum_tables, unpack_sorted
 RECORD = np.dtype([("row", "<i4"), ("col", "<i4"), ("x", "<f4")])
 SUB_TOKENS = 16384
 MAX_EXACT_WINDOW = 20
+MAX_BUCKETS = 256  # files open at once while scattering; a tiny budget gets larger buckets than it asked
 
 
 def weight_scale(window: int) -> int:
@@ -36,22 +37,34 @@ class Run:
 
 
 class RunFile:
-    """A sorted run spilled to disk: keys then vals, read back in slices."""
+    """A sorted run on disk (keys in PATH.keys, values in PATH.vals), appended piece by piece, read in slices."""
 
-    def __init__(self, path: str, run: Run):
-        self.path, self.n = path, len(run.keys)
-        with open(path, "wb") as f:
+    def __init__(self, path: str, run: Run | None = None):
+        self.path, self.n = path, 0
+        open(path + ".keys", "wb").close()
+        open(path + ".vals", "wb").close()
+        if run is not None:
+            self.append(run)
+
+    def append(self, run: Run) -> None:
+        with open(self.path + ".keys", "ab") as f:
             f.write(run.keys.tobytes())
+        with open(self.path + ".vals", "ab") as f:
             f.write(run.vals.tobytes())
+        self.n += len(run.keys)
 
     def read(self, start: int, count: int) -> Run:
         count = max(0, min(count, self.n - start))
-        with open(self.path, "rb") as f:
-            f.seek(8 * start)
-            keys = np.fromfile(f, dtype=np.int64, count=count)
-            f.seek(8 * (self.n + start))
-            vals = np.fromfile(f, dtype=np.int64, count=count)
-        return Run(keys, vals)
+        arrays = []
+        for part in ("keys", "vals"):
+            with open(f"{self.path}.{part}", "rb") as f:
+                f.seek(8 * start)
+                arrays.append(np.fromfile(f, dtype=np.int64, count=count))
+        return Run(*arrays)
+
+    def remove(self) -> None:
+        os.unlink(self.path + ".keys")
+        os.unlink(self.path + ".vals")
 
 
 def _reduce(keys: np.ndarray, vals: np.ndarray) -> Run:
@@ -61,10 +74,11 @@ def _reduce(keys: np.ndarray, vals: np.ndarray) -> Run:
     return Run(keys[:n].copy(), vals[:n].copy())
 
 
-def merge_runs(sources: list, chunk: int):
+def merge_runs(sources: list, budget: int):
     """Bounded k-way merge of sorted runs (Run in memory or RunFile): yields reduced Run pieces in key order.
-    Each round reads at most `chunk` records of every source and emits every key up to the smallest
-    last key read, which no source can add to later."""
+    Each round tops every source up to budget / len(sources) records held and emits every key up to
+    the smallest last key read, which no source can add to later: at most ~2 * budget records held."""
+    chunk = max(4096, budget // max(1, len(sources)))
     pos = [0] * len(sources)
     held = [Run(np.empty(0, np.int64), np.empty(0, np.int64)) for _ in sources]
     while True:
@@ -110,19 +124,19 @@ def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: f
     threads = numba.get_num_threads()
     K = min(V, math.isqrt(budget // 2 // (8 * threads)))
     dense = np.zeros((threads, K, K), dtype=np.int64)
-    pair_cap = max(2 * window * SUB_TOKENS, budget // 4 // 8)  # piece buffer of packed int64 pairs
-    run_cap = max(1 << 10, budget // 4 // 16)  # records (int64 key + int64 value) in memory runs before a spill
+    # the other half of the budget: packed pairs of a piece (1/16), memory runs (1/8) and their merge
+    pair_cap = max(2 * window * SUB_TOKENS, budget // 16 // 8)  # packed int64 pairs
+    run_cap = max(1 << 10, budget // 8 // 16)  # records (int64 key + int64 value) held before a spill
     packed = np.empty(pair_cap, dtype=np.int64)
     mem_runs: list[Run] = []
     disk_runs: list[RunFile] = []
 
     def spill() -> None:
-        if not mem_runs:
-            return
-        merged = list(merge_runs(mem_runs, run_cap))
-        run = Run(np.concatenate([r.keys for r in merged]), np.concatenate([r.vals for r in merged]))
+        run = RunFile(os.path.join(folder, f"run-{len(disk_runs):05d}.bin"))
+        for piece in merge_runs(mem_runs, run_cap):
+            run.append(piece)
         mem_runs.clear()
-        disk_runs.append(RunFile(os.path.join(folder, f"run-{len(disk_runs):05d}.bin"), run))
+        disk_runs.append(run)
 
     for _, ids, offsets in corpus.iter_blocks():
         subs = sub_blocks(offsets, SUB_TOKENS)
@@ -146,16 +160,20 @@ def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: f
             first = last
     del packed
     sum_tables(dense)
-    rows, cols = np.nonzero(dense[0])
-    dense_run = Run(rows.astype(np.int64) * V + cols, dense[0, rows, cols])
+    dense_run = RunFile(os.path.join(folder, "run-dense.bin"))
+    step = max(1, run_cap // max(K, 1))
+    for r in range(0, K, step):  # row slices: keys r * V + c are in order, temporaries stay small
+        rows, cols = np.nonzero(dense[0, r:r + step])
+        dense_run.append(Run((rows.astype(np.int64) + r) * V + cols, dense[0, rows + r, cols]))
     del dense
     return _shuffle(disk_runs + mem_runs + [dense_run], V, scale, folder, seed, run_cap, budget)
 
 
 def _shuffle(sources: list, V: int, scale: int, folder: str, seed: int, chunk: int, budget: int) -> Cooccurrence:
-    """Merge every run into records scattered over random buckets, then permute each bucket in memory."""
+    """Merge every run into records scattered over random buckets, then permute each bucket in memory
+    (a bucket of n records needs 32 n bytes then: read, permutation, permuted copy)."""
     total = sum(s.n if isinstance(s, RunFile) else len(s.keys) for s in sources)  # upper bound on records
-    n_buckets = max(1, -(-total * RECORD.itemsize // max(budget // 2, 1)))
+    n_buckets = min(MAX_BUCKETS, max(1, -(-total * RECORD.itemsize // max(budget // 3, 1))))
     rng = np.random.default_rng(seed)
     paths = [os.path.join(folder, f"bucket-{b:05d}.bin") for b in range(n_buckets)]
     files = [open(p, "wb") for p in paths]
@@ -179,7 +197,7 @@ def _shuffle(sources: list, V: int, scale: int, folder: str, seed: int, chunk: i
             f.close()
     for s in sources:
         if isinstance(s, RunFile):
-            os.unlink(s.path)
+            s.remove()
     for p in paths:
         rec = np.fromfile(p, dtype=RECORD)
         perm = rng.permutation(len(rec))
