@@ -5,9 +5,10 @@ Each configuration runs in a fresh process, end to end (vocabulary and encoding 
 output folder each time), timed by wall clock, with its peak RSS sampled by psutil. Writes
 results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
 
-usage: tools/bench.py --corpus DIR --threads 1,2 --epochs 5 --out DIR [--models sg,cbow,glove,vocab]
+usage: tools/bench.py --corpus DIR --threads 1,2 --epochs 5 --out DIR [--models sg,cbow,glove,vocab,cooccur:64]
                       [--peers gensim] [--dim 100] [--min-count 5] [--glove-epochs 15] [--x-max 10]
 For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick of the GloVe issue.
+cooccur:MB measures GloVe's counting pass alone with --memory MB (peak RSS over the RSS before it).
 """
 from __future__ import annotations
 
@@ -59,6 +60,29 @@ import os; os.makedirs(out, exist_ok=True)
 t0 = time.perf_counter()
 vocab, enc, _ = prepare_corpus([corpus], out, VocabConfig(threads=int(threads), min_count=int(min_count)))
 print(json.dumps({"seconds": time.perf_counter() - t0, "vocab": len(vocab), "tokens": vocab.total_tokens}))
+"""
+
+
+STREAMNLP_COOCCUR = """
+import json, os, sys, threading, time
+import numba, psutil
+from streamnlp.config import VocabConfig
+from streamnlp.cooccur import count_cooccurrences
+from streamnlp.prepare import prepare_corpus
+corpus, out, threads, min_count, memory = sys.argv[1:]
+numba.set_num_threads(int(threads))
+os.makedirs(out, exist_ok=True)
+vocab, enc, _ = prepare_corpus([corpus], out, VocabConfig(threads=int(threads), min_count=int(min_count)))
+count_cooccurrences(enc, len(vocab), 10, 0.05, os.path.join(out, "warm"), 1, int(threads))  # compile first
+proc = psutil.Process(); base = proc.memory_info().rss; peak = [base]; done = []
+def poll():
+    while not done:
+        peak[0] = max(peak[0], proc.memory_info().rss); time.sleep(0.01)
+t = threading.Thread(target=poll); t.start(); t0 = time.perf_counter()
+co = count_cooccurrences(enc, len(vocab), 10, float(memory), os.path.join(out, "co"), 1, int(threads))
+secs = time.perf_counter() - t0; done.append(1); t.join()
+print(json.dumps({"seconds": secs, "tokens": vocab.total_tokens, "memory_mb": float(memory), "records": co.n_records,
+                  "counting_peak_over_baseline_mb": (peak[0] - base) / 2**20, "buckets": len(co.buckets)}))
 """
 
 
@@ -120,6 +144,10 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
     if model == "vocab":
         r = measure([sys.executable, "-c", STREAMNLP_VOCAB, a.corpus, out, str(threads), str(a.min_count)])
         return {**r, **json.loads(r["stdout"])}
+    if model.startswith("cooccur"):  # cooccur:MB, the GloVe counting pass alone with that --memory
+        r = measure([sys.executable, "-c", STREAMNLP_COOCCUR, a.corpus, out, str(threads), str(a.min_count),
+                     model.partition(":")[2] or "2048"])
+        return {**r, **json.loads(r["stdout"])}
     if model == "glove":
         flags = ["glove", "--window", "10", "--x-max", str(a.x_max), "--epochs", str(a.glove_epochs)]
     else:
@@ -148,20 +176,27 @@ def run_gensim(a, model: str, threads: int, work: str) -> dict:
 
 def epochs_of(a, model: str, tool: str) -> int:
     """Passes over the corpus that a run's words/s counts (the vocab runs read it once)."""
-    if model == "vocab":
+    if model == "vocab" or model.startswith("cooccur"):
         return 1
     return a.glove_epochs if (model, tool) == ("glove", "streamnlp") else a.epochs
 
 
+def note(r: dict) -> str:
+    if "counting_peak_over_baseline_mb" in r:
+        return (f"counting pass: {r['counting_peak_over_baseline_mb']:.0f} MiB over baseline with --memory "
+                f"{r['memory_mb']:.0f}, {r['records']:,} records, {r['seconds']:.1f} s")
+    return ""
+
+
 def table(rows: list[dict]) -> str:
     head = ("| tool | model | threads | wall s | words/s | vs gensim | peak RSS MiB | compile s | analogy | "
-            "WordSim | SimLex |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+            "WordSim | SimLex | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     body = []
     for r in rows:
         body.append(f"| {r['tool']} | {r['model']} | {r['threads']} | {r['wall_seconds']:.1f} | "
                     f"{r.get('words_per_s', 0):,} | {r.get('vs_gensim', '')} | {r['peak_rss_mb']:.0f} | "
                     f"{r.get('compile_seconds', '')} | {r.get('analogy', '')} | {r.get('wordsim_rho', '')} | "
-                    f"{r.get('simlex_rho', '')} |")
+                    f"{r.get('simlex_rho', '')} | {note(r)} |")
     return head + "\n".join(body) + "\n"
 
 
@@ -213,7 +248,7 @@ def main() -> None:
         for model in a.models.split(","):
             for t in threads:
                 for tool, runner in [("streamnlp", run_streamnlp)] + [(p, run_gensim) for p in peers if p == "gensim"]:
-                    if model == "vocab" and tool == "gensim" and t != threads[0]:
+                    if tool == "gensim" and (model.startswith("cooccur") or (model == "vocab" and t != threads[0])):
                         continue
                     r = runner(a, model, t, work)
                     r.pop("stdout", None)
