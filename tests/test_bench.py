@@ -18,7 +18,7 @@ def test_bench_writes_json_markdown_and_plot(tmp_path):
         ("streamnlp", "vocab", 1), ("gensim", "vocab", 1)}
     for r in runs:
         assert r["wall_seconds"] > 0 and r["peak_rss_mb"] > 10 and r["words_per_s"] > 0
-    assert all("vs_gensim" in r for r in runs if r["tool"] == "streamnlp")
+    assert all("vs_gensim" in r for r in runs if r["tool"] == "streamnlp" and r["model"] != "cooccur:1")
     assert "| streamnlp | sg | 2 |" in (out / "results.md").read_text()
     assert "counting pass:" in (out / "results.md").read_text()
     assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
