@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
@@ -109,10 +108,6 @@ class LMConfig(VocabConfig):
     checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
                                   lo=0.0)
     resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
-
-
-def threads_or_default(threads: int | None) -> int:
-    return threads if threads else (os.cpu_count() or 1)
 
 
 def make_config(cls: type, values: dict[str, Any]) -> Any:

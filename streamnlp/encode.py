@@ -19,9 +19,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .atomic import write_json
-from .config import CorpusConfig, threads_or_default
+from .config import CorpusConfig
 from .corpus import Shard, prefetch, read_shard, tokenize
 from .errors import UserError
+from .threads import threads_or_default
 from .vocab import Vocab, corpus_config
 
 FORMAT = 1

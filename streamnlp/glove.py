@@ -12,20 +12,19 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import numba
 import numpy as np
 from tqdm import tqdm
 
 from . import checkpoint, rundir
 from .atomic import write_json
-from .config import GloveConfig, make_config, threads_or_default, to_json
+from .config import GloveConfig, to_json
 from .cooccur import Cooccurrence, count_cooccurrences
 from .kernels.glove import train_records
 from .prepare import prepare_corpus
+from .threads import thread_limits, threads_or_default
 from .vectors import KeyedVectors
 
 PARAMS = ("W", "C", "bw", "bc", "gW", "gC", "gbw", "gbc")
-RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "write_text", "cache_dir"}
 
 
 def init_params(n_words: int, dim: int, seed: int) -> dict[str, np.ndarray]:
@@ -66,17 +65,9 @@ def _cooccurrences(corpus, n_words: int, cfg: GloveConfig, out: str) -> tuple[Co
 def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVectors:
     """Train GloVe on the shards named by `inputs`, write the run into `out`, return W + C as vectors."""
     t_start = time.perf_counter()
-    cfg = make_config(GloveConfig, config)
-    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
-    rundir.prepare(out)
-    ckpt_dir = os.path.join(out, "checkpoints")
-    saved = checkpoint.load(ckpt_dir) if cfg.resume else None
-    if saved is not None:
-        checkpoint.check_same_config(saved[1]["config"], to_json(cfg), RESUME_IGNORES, ckpt_dir)
+    cfg, inputs, ckpt_dir, saved = rundir.start_run(GloveConfig, inputs, out, config)
     threads = threads_or_default(cfg.threads)
-    before = numba.get_num_threads()
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    try:
+    with thread_limits(threads):
         vocab, corpus, timings = prepare_corpus(
             inputs, out, cfg, reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
         co, count_seconds = _cooccurrences(corpus, len(vocab), cfg, out)
@@ -88,8 +79,6 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
                      "corpus_tokens": vocab.total_tokens}
         start_epoch = state["epoch"]
         state = _epochs(params, co, state, ckpt_dir, cfg, threads)
-    finally:
-        numba.set_num_threads(before)
     t_out = time.perf_counter()
     vectors = params["W"] + params["C"]
     rundir.write_vectors(out, vocab.words, vectors, text=cfg.write_text)

@@ -6,29 +6,25 @@ across windows without gradient and reset at each epoch, as ../peers/torch_lm.py
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import numba
 import numpy as np
-from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from . import checkpoint, rundir
 from .atomic import atomic_write
-from .config import LMConfig, make_config, threads_or_default, to_json
+from .config import LMConfig, make_config, to_json
 from .corpus import discover, prefetch
 from .encode import EncodedCorpus, encode_corpus
 from .errors import UserError
 from .lmmodel import LanguageModel
 from .prepare import prepare_corpus
+from .threads import thread_limits, threads_or_default
 from .vocab import EOS, UNK, Vocab
-
-RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "cache_dir"}
 
 
 class Streams:
@@ -46,18 +42,6 @@ class Streams:
         return prefetch(((i, self.window(i, T)) for i, T in spans), depth=4)
 
 
-@contextlib.contextmanager
-def thread_limits(threads: int):
-    """Numba's and BLAS's thread pools limited to `threads`, restored afterwards."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    try:
-        with threadpool_limits(limits=threads, user_api="blas"):
-            yield
-    finally:
-        numba.set_num_threads(before)
-
-
 def _encode_other(inputs: Sequence[str], vocab: Vocab, cfg: LMConfig, folder: str) -> EncodedCorpus:
     return encode_corpus(discover(inputs), vocab, cfg, folder, unk=vocab.index[UNK], eos=vocab.index[EOS],
                          threads=cfg.threads)
@@ -66,13 +50,7 @@ def _encode_other(inputs: Sequence[str], vocab: Vocab, cfg: LMConfig, folder: st
 def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
     """Train an RNN or GRU language model on `inputs`, write the run into `out`, return the loaded model."""
     t_start = time.perf_counter()
-    cfg = make_config(LMConfig, config)
-    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
-    rundir.prepare(out)
-    ckpt_dir = os.path.join(out, "checkpoints")
-    saved = checkpoint.load(ckpt_dir) if cfg.resume else None
-    if saved is not None:
-        checkpoint.check_same_config(saved[1]["config"], to_json(cfg), RESUME_IGNORES, ckpt_dir)
+    cfg, inputs, ckpt_dir, saved = rundir.start_run(LMConfig, inputs, out, config)
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg, lm_vocab_size=cfg.vocab_size,
                                             reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
     streams = Streams(corpus, cfg.batch)

@@ -6,9 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from . import w2vfile
+from . import checkpoint, w2vfile
 from .atomic import write_json
+from .config import make_config, to_json
 from .errors import UserError
+
+RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "write_text", "cache_dir"}
 
 
 def prepare(out: str) -> str:
@@ -20,6 +23,19 @@ def prepare(out: str) -> str:
     except OSError as e:
         raise UserError(f"--out {out}: cannot create the folder ({e.strerror}); pick another path") from None
     return out
+
+
+def start_run(cls: type, inputs: Any, out: str, config: dict[str, Any]) -> tuple[Any, list[str], str, Any]:
+    """(config, input list, checkpoint folder, saved checkpoint or None) for a trainer starting on `out`;
+    with --resume, a checkpoint of a run with other settings (but RESUME_IGNORES) is refused."""
+    cfg = make_config(cls, config)
+    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+    prepare(out)
+    ckpt_dir = os.path.join(out, "checkpoints")
+    saved = checkpoint.load(ckpt_dir) if cfg.resume else None
+    if saved is not None:
+        checkpoint.check_same_config(saved[1]["config"], to_json(cfg), RESUME_IGNORES, ckpt_dir)
+    return cfg, inputs, ckpt_dir, saved
 
 
 def write_vectors(out: str, words: list[str], vectors: np.ndarray, text: bool = True) -> None:

@@ -16,9 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .atomic import atomic_write
-from .config import CorpusConfig, VocabConfig, threads_or_default
+from .config import CorpusConfig, VocabConfig
 from .corpus import Shard, read_shard, tokenize
 from .errors import UserError
+from .threads import threads_or_default
 
 COMPACT_ROWS = 1 << 21
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])

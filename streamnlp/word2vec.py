@@ -5,26 +5,24 @@ prefetch thread while the kernel (which releases the GIL) trains on the previous
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from typing import Any
 
-import numba
 import numpy as np
 from tqdm import tqdm
 
 from . import checkpoint, rundir
-from .config import Word2VecConfig, make_config, threads_or_default, to_json
+from .config import Word2VecConfig, to_json
 from .kernels.common import sub_blocks
 from .kernels.sgns import train_block
 from .pairs import SUB_TOKENS
 from .prepare import prepare_corpus
+from .threads import thread_limits, threads_or_default
 from .vectors import KeyedVectors
 
 NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
 NO_TRACE_N = np.zeros(0, dtype=np.int64)
-RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "write_text", "cache_dir"}
 
 
 def init_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -70,13 +68,7 @@ def warm_up(trainer: Trainer) -> float:
 def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVectors:
     """Train skip-gram or CBOW on the shards named by `inputs`, write the run into `out`, return the vectors."""
     t_start = time.perf_counter()
-    cfg = make_config(Word2VecConfig, config)
-    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
-    rundir.prepare(out)
-    ckpt_dir = os.path.join(out, "checkpoints")
-    saved = checkpoint.load(ckpt_dir) if cfg.resume else None
-    if saved is not None:
-        checkpoint.check_same_config(saved[1]["config"], to_json(cfg), RESUME_IGNORES, ckpt_dir)
+    cfg, inputs, ckpt_dir, saved = rundir.start_run(Word2VecConfig, inputs, out, config)
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg,
                                             reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
     prob, alias = vocab.noise_table()
@@ -90,13 +82,9 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     start = state["epoch"] + corpus_position(corpus, state["block"]) / corpus.n_tokens
     trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
     threads = threads_or_default(cfg.threads)
-    before = numba.get_num_threads()
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    try:
+    with thread_limits(threads):
         compile_seconds = warm_up(trainer)
         state = _epochs(trainer, corpus, state, ckpt_dir, cfg)
-    finally:
-        numba.set_num_threads(before)
     t_out = time.perf_counter()
     rundir.write_vectors(out, vocab.words, trainer.syn0, text=cfg.write_text)
     seconds = time.perf_counter() - t_start
