@@ -57,13 +57,20 @@ def pairs(ids, offsets, subs, keep, window, dynamic, harmonic, seed, epoch, bloc
     return out
 
 
+def table_sigmoid(f, size=4096, bound=8.0):
+    """word2vec's tabulated sigmoid: the exact value at the middle of f's cell of [-bound, bound]; 0 / 1 outside."""
+    cell = np.floor((f + bound) * (size / (2 * bound)))
+    mid = (cell + 0.5) / size * 2 * bound - bound
+    return np.where(f >= bound, 1.0, np.where(f <= -bound, 0.0, 1 / (1 + np.exp(-mid))))
+
+
 def ns_step(inp, targets, syn1, alpha):
-    """One negative-sampling step in float64: (new syn1, input gradients, loss)."""
+    """One negative-sampling step in float64 (tabulated sigmoid): (new syn1, input gradients, loss)."""
     syn1 = syn1.astype(np.float64).copy()
     inp = inp.astype(np.float64)
     out = syn1[targets]
     scores = inp @ out.T
-    s = 1 / (1 + np.exp(-scores))
+    s = table_sigmoid(scores)
     labels = np.zeros(len(targets))
     labels[0] = 1
     g = (labels - s) * alpha

@@ -1,10 +1,13 @@
-"""Kernel building blocks: per-block seeded xorshift generator, alias noise draws, sigmoid, the pair window.
+"""Kernel building blocks: per-block seeded xorshift generator, alias noise draws, the pair window, prefetch.
 
 Every random stream is seeded from (seed, epoch, block, sub-block, stream) alone, so results do not
 depend on which thread ran which sub-block: `--threads 1 --seed S` is bit-identical run to run.
 """
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 JIT = dict(cache=True, nogil=True, fastmath=True)
 
@@ -15,7 +18,6 @@ MASK24 = np.uint64(0xFFFFFF)
 INV24 = np.float32(1.0 / 16777216.0)
 U7, U13, U17 = np.uint64(7), np.uint64(13), np.uint64(17)
 U27, U30, U31, U32, U40 = np.uint64(27), np.uint64(30), np.uint64(31), np.uint64(32), np.uint64(40)
-MAX_LOGIT = np.float32(20.0)
 
 PAIRS_STREAM = 0  # subsampling draws and reduced windows: shared by every consumer of the pair stream
 NOISE_STREAM = 1  # negative samples
@@ -71,12 +73,6 @@ def draw_noise(x, prob, alias):
 
 
 @njit(**JIT)
-def sigmoid(f):
-    f = min(max(f, -MAX_LOGIT), MAX_LOGIT)
-    return np.float32(1.0) / (np.float32(1.0) + np.exp(-f))
-
-
-@njit(**JIT)
 def read_sentence(ids, start, end, keep, subsample, buf, state):
     """Copy ids[start:end] into buf, dropping frequent words with word2vec's keep probability.
     Returns (kept count, generator state)."""
@@ -112,3 +108,26 @@ def sub_blocks(offsets: np.ndarray, sub_tokens: int) -> np.ndarray:
     n_sub = max(1, n_tok // max(1, sub_tokens))
     cuts = np.searchsorted(offsets, np.arange(1, n_sub) * (n_tok / n_sub), side="left")
     return np.unique(np.concatenate([[0], cuts, [len(offsets) - 1]])).astype(np.int64)
+
+
+@intrinsic
+def _prefetch(typingctx, arr, row, col):
+    """llvm.prefetch (read, high locality) of the cache line holding arr[row, col]."""
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        idx = [context.cast(builder, args[k], signature.args[k], types.intp) for k in (1, 2)]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx)
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+                                            "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+    return types.void(arr, row, col), codegen
+
+
+@njit(**JIT)
+def prefetch_row(arr, row):
+    """Ask the CPU to start loading row `row` of a 2-D float32 array (16 floats per 64-byte line)."""
+    for col in range(0, arr.shape[1], 16):
+        _prefetch(arr, row, col)
