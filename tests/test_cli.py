@@ -67,3 +67,17 @@ def test_eval_and_similar_errors(tmp_path):
     assert_user_error(run_cli("eval", "analogy", tmp_path / "none.bin", tmp_path / "q.txt"), "none.bin")
     (tmp_path / "bad.bin").write_text("not a header\n")
     assert_user_error(run_cli("similar", tmp_path / "bad.bin", "x"), "bad.bin", "word2vec")
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["glove", SAMPLE, "--memory", "1"], "--memory"),
+    (["glove", SAMPLE, "--window", "0"], "--window"),
+    (["lm", SAMPLE, "--batch", "10000000", "--vocab-size", "50"], "--batch"),
+    (["lm", SAMPLE, "--valid", "/nonexistent/valid"], "/nonexistent/valid"),
+])
+def test_glove_and_lm_bad_input(tmp_path, args, needle):
+    assert_user_error(run_cli(*args, "--out", tmp_path / "o"), needle)
+
+
+def test_generate_bad_flags(tmp_path):
+    assert_user_error(run_cli("generate", tmp_path / "none"), "model.npz")
