@@ -89,3 +89,15 @@ def test_evaluators_equal_gensims(trained, tmp_path):
     pairs = f"{SAMPLE}/_eval/pairs.tsv"
     (p1, s1, o1), (p2, s2, o2) = evaluate_word_pairs(kv, pairs), g.evaluate_word_pairs(pairs)
     assert s1[0] == pytest.approx(s2[0], abs=1e-9) and p1[0] == pytest.approx(p2[0], abs=1e-6) and o1 == o2
+
+
+def test_reads_files_as_the_word2vec_c_tool_writes_them(tmp_path):
+    """word2vec.c: text values as '%lf ' (trailing space); binary vectors each followed by '\\n'."""
+    words, vecs = ["the", "cat"], np.array([[0.5, -1.25], [2.0, 0.0]], dtype=np.float32)
+    text = "2 2\n" + "".join(w + " " + "".join(f"{v:f} " for v in row) + "\n" for w, row in zip(words, vecs))
+    (tmp_path / "c.txt").write_text(text)
+    (tmp_path / "c.bin").write_bytes(b"2 2\n" + b"".join(w.encode() + b" " + r.tobytes() + b"\n"
+                                                         for w, r in zip(words, vecs)))
+    for name in ["c.txt", "c.bin"]:
+        kv = load_vectors(str(tmp_path / name))
+        assert kv.index_to_key == words and np.array_equal(kv.vectors, vecs)
