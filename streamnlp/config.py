@@ -101,6 +101,9 @@ class LMConfig(VocabConfig):
     clip: float = opt(5.0, "clip the global gradient norm to this (0 = no clipping)", lo=0.0)
     lr_decay: float = opt(1.0, "divide the learning rate by this after an epoch whose validation perplexity "
                                "did not improve (1 = never)", lo=1.0)
+    sampled_softmax: int = opt(0, "train the output layer on the window's targets plus this many noise words "
+                                  "drawn from unigram^0.75 (sampled softmax; 0 = full softmax). Perplexity "
+                                  "stays exact", lo=0)
     epochs: int = opt(1, "passes over the training tokens", lo=1)
     valid: list | None = opt(None, "validation corpus (folders/files/globs) for exact perplexity after each epoch",
                              type=str, nargs="+")

@@ -42,6 +42,22 @@ class Streams:
         return prefetch(((i, self.window(i, T)) for i, T in spans), depth=4)
 
 
+class NoiseSampler:
+    """Candidate words of a sampled-softmax window: its targets plus n draws from unigram^0.75, seeded by
+    (seed, epoch, position) so that runs and resumed runs draw the same; log_q = log(n q_w)."""
+
+    def __init__(self, counts: np.ndarray, n: int, seed: int):
+        q = np.maximum(counts, 1).astype(np.float64) ** 0.75
+        self.q, self.n, self.seed = q / q.sum(), n, seed
+        self.cdf = np.cumsum(self.q)
+
+    def candidates(self, targets: np.ndarray, epoch: int, pos: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng([self.seed, epoch, pos])
+        drawn = np.minimum(np.searchsorted(self.cdf, rng.random(self.n) * self.cdf[-1]), len(self.q) - 1)
+        cand = np.union1d(targets.reshape(-1), drawn)
+        return cand, np.log(self.n * self.q[cand]).astype(np.float32)
+
+
 def _encode_other(inputs: Sequence[str], vocab: Vocab, cfg: LMConfig, folder: str) -> EncodedCorpus:
     return encode_corpus(discover(inputs), vocab, cfg, folder, unk=vocab.index[UNK], eos=vocab.index[EOS],
                          threads=cfg.threads)
@@ -72,7 +88,7 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
         t0 = time.perf_counter()
         model.loss(np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), model.zero_state(1))  # compile
         compile_seconds = time.perf_counter() - t0
-        state = _epochs(model, streams, valid, state, h, ckpt_dir, cfg)
+        state = _epochs(model, streams, valid, state, h, ckpt_dir, cfg, vocab.counts)
     save_model(out, model, cfg)
     seconds = time.perf_counter() - t_start
     metrics = {
@@ -90,7 +106,7 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
 
 
 def _epochs(model: LanguageModel, streams: Streams, valid: Streams | None, state: dict, h: np.ndarray,
-            ckpt_dir: str, cfg: LMConfig) -> dict:
+            ckpt_dir: str, cfg: LMConfig, counts: np.ndarray) -> dict:
     per_epoch = (streams.n - 1) * cfg.batch
     bar = tqdm(total=cfg.epochs * per_epoch, initial=state["epoch"] * per_epoch + state["pos"] * cfg.batch,
                unit="tok", unit_scale=True, desc=f"lm {cfg.cell}", mininterval=1.0, disable=None)
@@ -100,6 +116,7 @@ def _epochs(model: LanguageModel, streams: Streams, valid: Streams | None, state
         checkpoint.save(ckpt_dir, {"params": model.p.flat, "h": hidden},
                         {**state, "epoch": epoch, "pos": pos, "config": to_json(cfg)})
 
+    noise = NoiseSampler(counts, cfg.sampled_softmax, cfg.seed) if cfg.sampled_softmax else None
     with bar:
         for epoch in range(state["epoch"], cfg.epochs):
             start = state["pos"] if epoch == state["epoch"] else 0
@@ -107,7 +124,8 @@ def _epochs(model: LanguageModel, streams: Streams, valid: Streams | None, state
                 h = model.zero_state(cfg.batch)
             for i, w in streams.windows(cfg.bptt, start):
                 t0 = time.perf_counter()
-                loss, h = model.loss_and_grad(w[:-1], w[1:], h)
+                cand = noise.candidates(w[1:], epoch, i) if noise is not None else (None, None)
+                loss, h = model.loss_and_grad(w[:-1], w[1:], h, *cand)
                 model.sgd_step(state["lr"], cfg.clip)
                 state["train_seconds"] += time.perf_counter() - t0
                 state["train_tokens"] += w[1:].size

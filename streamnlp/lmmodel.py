@@ -80,21 +80,39 @@ class LanguageModel:
             gru_forward(xw, p["U"], hs, w["gates"])
         else:
             rnn_forward(xw, p["U"], hs, self.act == "sigmoid")
-        np.matmul(hs[1:].reshape(T * B, self.H), p["O"], out=w["logits"])  # (T*B, V), + c in softmax_xent
         return X, w
 
-    def loss_and_grad(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray) -> tuple[float, np.ndarray]:
+    def _logits(self, w: dict[str, np.ndarray]) -> np.ndarray:
+        """Full output layer (T*B, V) into the work buffer; the bias c is added by softmax_xent."""
+        np.matmul(w["hs"][1:].reshape(-1, self.H), self.p["O"], out=w["logits"])
+        return w["logits"]
+
+    def loss_and_grad(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray, candidates: np.ndarray | None = None,
+                      log_q: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Mean cross-entropy of predicting y (T, B) from x (T, B) and state h0 (B, H); fills self.g.
-        Returns (summed loss, final state)."""
+        Returns (summed loss, final state). With `candidates` (sorted word ids holding every target) the
+        softmax runs over them alone, their logits lowered by log_q (sampled softmax, Jean et al. 2015)."""
         T, B = x.shape
         p, g = self.p, self.g
         X, w = self._forward(x, h0)
-        logits, hs = w["logits"], w["hs"]
-        loss = softmax_xent(logits, p["c"], y.reshape(-1), 1.0 / (T * B), True)  # logits := d loss / d logits
+        hs = w["hs"]
         Hs = hs[1:].reshape(T * B, self.H)
-        np.matmul(Hs.T, logits, out=g["O"])
-        np.sum(logits, axis=0, out=g["c"])
-        np.matmul(logits, p["O"].T, out=w["dhs"])
+        if candidates is None:
+            logits = self._logits(w)
+            loss = softmax_xent(logits, p["c"], y.reshape(-1), 1.0 / (T * B), True)  # logits := d loss / d logits
+            np.matmul(Hs.T, logits, out=g["O"])
+            np.sum(logits, axis=0, out=g["c"])
+            np.matmul(logits, p["O"].T, out=w["dhs"])
+        else:
+            O_sub = p["O"][:, candidates]                                          # (H, K)
+            logits = Hs @ O_sub                                                    # (T*B, K)
+            targets = np.searchsorted(candidates, y.reshape(-1))
+            loss = softmax_xent(logits, p["c"][candidates] - log_q, targets, 1.0 / (T * B), True)
+            g["O"][...] = 0
+            g["O"][:, candidates] = Hs.T @ logits
+            g["c"][...] = 0
+            g["c"][candidates] = logits.sum(axis=0)
+            np.matmul(logits, O_sub.T, out=w["dhs"])
         g["U"][...] = 0
         dxw = w["dxw"]
         if self.cell == "gru":
@@ -112,7 +130,7 @@ class LanguageModel:
     def loss(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray) -> tuple[float, np.ndarray]:
         """Summed cross-entropy (exact full softmax) and the final state, no gradients."""
         _, w = self._forward(x, h0)
-        return softmax_xent(w["logits"], self.p["c"], y.reshape(-1), 1.0, False), w["hs"][-1].copy()
+        return softmax_xent(self._logits(w), self.p["c"], y.reshape(-1), 1.0, False), w["hs"][-1].copy()
 
     def sgd_step(self, lr: float, clip: float) -> float:
         """Clip the global gradient norm to `clip`, then p -= lr * g. Returns the norm before clipping."""
@@ -144,7 +162,7 @@ class LanguageModel:
         for _ in range(n):
             _, w = self._forward(x, h)
             h = w["hs"][-1].copy()
-            z = (w["logits"][-1] + self.p["c"]).astype(np.float64) / max(temperature, 1e-6)
+            z = (self._logits(w)[-1] + self.p["c"]).astype(np.float64) / max(temperature, 1e-6)
             prob = np.exp(z - z.max())
             nxt = int(rng.choice(len(prob), p=prob / prob.sum()))
             out.append(nxt)

@@ -46,8 +46,8 @@ def trained(tmp_path_factory):
 def test_training_learns_and_reports(trained):
     out, valid = trained
     m = json.load(open(out / "metrics.json"))
-    # a uniform guess over the 200 words has perplexity 200; the grammar is far more predictable
-    assert m["valid_perplexity"] < 20
+    # a uniform guess over the 200 words has perplexity 200; calibrated over seeds 1..4: 2.96-3.13
+    assert m["valid_perplexity"] < 5
     assert m["tokens_per_s"] > 0 and m["train_tokens"] > 80_000
     lm = load_lm(str(out))
     assert lm.perplexity(valid) == pytest.approx(m["valid_perplexity"], rel=1e-4)
@@ -76,8 +76,17 @@ def test_cli_perplexity_and_errors(trained, tmp_path):
     out, valid = trained
     res = run_cli("eval", "perplexity", out, valid, "--json")
     assert res.returncode == 0, res.stderr
-    assert json.loads(res.stdout)["perplexity"] < 20
+    assert json.loads(res.stdout)["perplexity"] < 5
     res = run_cli("eval", "perplexity", tmp_path / "nothing", valid)
     assert res.returncode == 2 and "model.npz" in res.stderr and "Traceback" not in res.stderr
     res = run_cli("lm", SAMPLE, "--out", tmp_path / "o", "--cell", "lstm")
     assert res.returncode == 2 and "--cell" in res.stderr
+
+
+def test_sampled_softmax_trains_and_reports_exact_perplexity(tmp_path):
+    valid = f"{SAMPLE}/part-00003.parquet"
+    train_lm([f"{SAMPLE}/part-00000.parquet"], str(tmp_path / "run"), valid=[valid], threads=2,
+             sampled_softmax=40, **SMALL)
+    m = json.load(open(tmp_path / "run" / "metrics.json"))
+    assert m["valid_perplexity"] < 5  # calibrated over seeds 1..4: 2.67-3.31
+    assert load_lm(str(tmp_path / "run")).perplexity(valid) == pytest.approx(m["valid_perplexity"], rel=1e-4)

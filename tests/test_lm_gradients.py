@@ -66,3 +66,25 @@ def test_forward_matches_numpy_reference(cell):
     got, h_got = m.loss(x, y, h0)
     assert got == pytest.approx(want, rel=1e-10)
     assert np.allclose(h_got, h)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_sampled_softmax_gradients_match_finite_differences(cell):
+    m, x, y, h0 = make(cell)
+    N = x.size
+    cand = np.union1d(y.reshape(-1), [0, 5])
+    log_q = np.linspace(-1.0, 0.5, len(cand))
+    m.loss_and_grad(x, y, h0, cand, log_q)
+    analytic = {name: view.copy().reshape(-1) for name, view in m.g.views.items()}
+    eps = 1e-6
+    rng = np.random.default_rng(2)
+    for name, view in m.p.views.items():
+        flat_view = view.reshape(-1)
+        for i in rng.choice(flat_view.size, min(40, flat_view.size), replace=False):
+            old = flat_view[i]
+            flat_view[i] = old + eps
+            up = m.loss_and_grad(x, y, h0, cand, log_q)[0] / N
+            flat_view[i] = old - eps
+            down = m.loss_and_grad(x, y, h0, cand, log_q)[0] / N
+            flat_view[i] = old
+            assert analytic[name][i] == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-8), (name, i)
