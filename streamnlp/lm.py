@@ -44,7 +44,8 @@ class Streams:
 
 class NoiseSampler:
     """Candidate words of a sampled-softmax window: its targets plus n draws from unigram^0.75, seeded by
-    (seed, epoch, position) so that runs and resumed runs draw the same; log_q = log(n q_w)."""
+    (seed, epoch, position) so that runs and resumed runs draw the same. log_q is the log of the chance
+    that a word is among the (deduplicated) draws, 1 - (1 - q_w)^n, as TensorFlow's unique sampler."""
 
     def __init__(self, counts: np.ndarray, n: int, seed: int):
         q = np.maximum(counts, 1).astype(np.float64) ** 0.75
@@ -55,7 +56,8 @@ class NoiseSampler:
         rng = np.random.default_rng([self.seed, epoch, pos])
         drawn = np.minimum(np.searchsorted(self.cdf, rng.random(self.n) * self.cdf[-1]), len(self.q) - 1)
         cand = np.union1d(targets.reshape(-1), drawn)
-        return cand, np.log(self.n * self.q[cand]).astype(np.float32)
+        q = self.q[cand]
+        return cand, np.log(-np.expm1(self.n * np.log1p(-q))).astype(np.float32)
 
 
 def _encode_other(inputs: Sequence[str], vocab: Vocab, cfg: LMConfig, folder: str) -> EncodedCorpus:
