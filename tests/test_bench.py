@@ -9,7 +9,8 @@ from conftest import ROOT, SAMPLE
 def test_bench_writes_json_markdown_and_plot(tmp_path):
     out = tmp_path / "bench"
     res = subprocess.run([sys.executable, "tools/bench.py", "--corpus", SAMPLE, "--threads", "1,2", "--epochs", "1",
-                          "--models", "sg,vocab,cooccur:1", "--peers", "gensim", "--dim", "16", "--out", str(out)],
+                          "--models", "sg,vocab,cooccur:1,lm-rnn", "--peers", "gensim", "--dim", "16",
+                          "--lm-valid", f"{SAMPLE}/part-00003.parquet", "--lm-sampled", "50", "--out", str(out)],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
     runs = json.load(open(out / "results.json"))["runs"]
@@ -18,7 +19,9 @@ def test_bench_writes_json_markdown_and_plot(tmp_path):
         ("streamnlp", "vocab", 1), ("gensim", "vocab", 1)}
     for r in runs:
         assert r["wall_seconds"] > 0 and r["peak_rss_mb"] > 10 and r["words_per_s"] > 0
-    assert all("vs_gensim" in r for r in runs if r["tool"] == "streamnlp" and r["model"] != "cooccur:1")
+    assert all("vs_gensim" in r for r in runs if r["tool"] == "streamnlp" and r["model"] in ("sg", "vocab"))
+    lm = next(r for r in runs if r["model"] == "lm-rnn")
+    assert lm["valid_ppl"] < 10 and lm["words_per_s"] > 0
     assert "| streamnlp | sg | 2 |" in (out / "results.md").read_text()
     assert "counting pass:" in (out / "results.md").read_text()
     assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

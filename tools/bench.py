@@ -5,8 +5,11 @@ Each configuration runs in a fresh process, end to end (vocabulary and encoding 
 output folder each time), timed by wall clock, with its peak RSS sampled by psutil. Writes
 results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
 
-usage: tools/bench.py --corpus DIR --threads 1,2 --epochs 5 --out DIR [--models sg,cbow,glove,vocab,cooccur:64]
-                      [--peers gensim] [--dim 100] [--min-count 5] [--glove-epochs 15] [--x-max 10]
+usage: tools/bench.py --corpus DIR --threads 1,2 --epochs 5 --out DIR [--models sg,cbow,glove,vocab,cooccur:64,lm-gru]
+                      [--peers gensim,torch] [--dim 100] [--min-count 5] [--glove-epochs 15] [--x-max 10]
+                      [--lm-valid DIR] [--lm-sampled 0]
+"vs peer" is the peer's wall time over ours (for lm-gru / lm-rnn, whose words/s are training tokens/s, our
+tokens/s over torch's).
 For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick of the GloVe issue.
 cooccur:MB measures GloVe's counting pass alone with --memory MB (peak RSS over the RSS before it).
 """
@@ -86,6 +89,55 @@ print(json.dumps({"seconds": secs, "tokens": vocab.total_tokens, "memory_mb": fl
 """
 
 
+TORCH_LM = """
+import collections, glob, json, math, os, sys, time
+import pyarrow.parquet as pq, torch
+corpus, valid, cell, threads, V = sys.argv[1:]
+torch.set_num_threads(int(threads)); torch.manual_seed(1)
+def tokens(d):
+    out = []
+    for p in sorted(glob.glob(os.path.join(d, "**", "*.parquet"), recursive=True)):
+        for s in pq.read_table(p, columns=["text"]).column("text").to_pylist():
+            out += s.split() + ["</s>"]
+    return out
+train, val = tokens(corpus), tokens(valid)
+vocab = ["<unk>"] + [w for w, _ in collections.Counter(train).most_common(int(V) - 1)]
+idx = {w: i for i, w in enumerate(vocab)}
+def batchify(ws, B=32):
+    n = len(ws) // B
+    return torch.tensor([idx.get(w, 0) for w in ws][: n * B]).view(B, n).t().contiguous()
+tr, va = batchify(train), batchify(val)
+class LM(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = torch.nn.Embedding(len(vocab), 128)
+        self.rnn = (torch.nn.GRU if cell == "gru" else torch.nn.RNN)(128, 256)
+        self.out = torch.nn.Linear(256, len(vocab))
+    def forward(self, x, h):
+        y, h = self.rnn(self.emb(x), h)
+        return self.out(y), h
+m = LM(); opt = torch.optim.SGD(m.parameters(), lr=1.0); lossf = torch.nn.CrossEntropyLoss()
+t0, n, h = time.perf_counter(), 0, None
+for i in range(0, tr.size(0) - 1, 32):
+    T = min(32, tr.size(0) - 1 - i)
+    h = None if h is None else h.detach()
+    logits, h = m(tr[i:i + T], h)
+    loss = lossf(logits.view(-1, len(vocab)), tr[i + 1:i + 1 + T].reshape(-1))
+    opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), 5.0); opt.step()
+    n += T * 32
+secs = time.perf_counter() - t0
+tot, cnt, h = 0.0, 0, None
+with torch.no_grad():
+    for i in range(0, va.size(0) - 1, 32):
+        T = min(32, va.size(0) - 1 - i)
+        logits, h = m(va[i:i + T], h)
+        tot += torch.nn.functional.cross_entropy(logits.view(-1, len(vocab)), va[i + 1:i + 1 + T].reshape(-1),
+                                                 reduction="sum").item()
+        cnt += T * 32
+print(json.dumps({"tokens_per_s": n / secs, "train_tokens": n, "valid_ppl": math.exp(tot / cnt)}))
+"""
+
+
 def measure(cmd: list[str], env: dict | None = None) -> dict:
     """Run cmd; wall seconds, peak RSS (MiB, process tree, sampled every 20 ms), stdout, return code."""
     t0 = time.perf_counter()
@@ -148,6 +200,14 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
         r = measure([sys.executable, "-c", STREAMNLP_COOCCUR, a.corpus, out, str(threads), str(a.min_count),
                      model.partition(":")[2] or "2048"])
         return {**r, **json.loads(r["stdout"])}
+    if model.startswith("lm-"):  # lm-gru / lm-rnn: the peers' recipe (vocab 10000, 128, 256, bptt 32, batch 32)
+        flags = ["--cell", model[3:], "--sampled-softmax", str(a.lm_sampled), *(["--valid", a.lm_valid] if a.lm_valid
+                                                                                 else [])]
+        r = measure([sys.executable, "-m", "streamnlp", "lm", a.corpus, "--out", out, "--threads", str(threads),
+                     *flags])
+        m = json.load(open(os.path.join(out, "metrics.json")))
+        return {**r, "tokens": m["tokens"], "compile_seconds": m["compile_seconds"], "rate": m["tokens_per_s"],
+                "valid_ppl": m["valid_perplexity"]}
     if model == "glove":
         flags = ["glove", "--window", "10", "--x-max", str(a.x_max), "--epochs", str(a.glove_epochs)]
     else:
@@ -158,6 +218,22 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
     r.update({k: m[k] for k in ("tokens", "compile_seconds", "count_seconds", "train_seconds", "vocab_seconds",
                                 "encode_seconds") if k in m}, **quality(out))
     return r
+
+
+def run_torch(a, model: str, threads: int, work: str) -> dict:
+    """PyTorch's CPU language model with the same recipe (the torch peer): training tokens/s, exact valid ppl."""
+    r = measure([sys.executable, "-c", TORCH_LM, a.corpus, a.lm_valid or a.corpus, model[3:], str(threads), "10000"])
+    out = json.loads(r["stdout"])
+    return {**r, "rate": round(out["tokens_per_s"]), "valid_ppl": round(out["valid_ppl"], 2)}
+
+
+def peers_for(model: str, peers: list[str]) -> list[tuple[str, object]]:
+    """The peer runs that fit a model: gensim for word vectors (its skip-gram for glove), torch for LMs."""
+    if model.startswith("cooccur"):
+        return []
+    if model.startswith("lm-"):
+        return [("torch", run_torch)] if "torch" in peers else []
+    return [("gensim", run_gensim)] if "gensim" in peers else []
 
 
 def run_gensim(a, model: str, threads: int, work: str) -> dict:
@@ -182,6 +258,8 @@ def epochs_of(a, model: str, tool: str) -> int:
 
 
 def note(r: dict) -> str:
+    if "valid_ppl" in r:
+        return f"words/s = training tokens/s; valid perplexity {r['valid_ppl']}"
     if "counting_peak_over_baseline_mb" in r:
         return (f"counting pass: {r['counting_peak_over_baseline_mb']:.0f} MiB over baseline with --memory "
                 f"{r['memory_mb']:.0f}, {r['records']:,} records, {r['seconds']:.1f} s")
@@ -189,7 +267,7 @@ def note(r: dict) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| tool | model | threads | wall s | words/s | vs gensim | peak RSS MiB | compile s | analogy | "
+    head = ("| tool | model | threads | wall s | words/s | vs peer | peak RSS MiB | compile s | analogy | "
             "WordSim | SimLex | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     body = []
     for r in rows:
@@ -209,7 +287,7 @@ def plot(rows: list[dict], path: str) -> None:
         return
     fig, axes = plt.subplots(1, len(models), figsize=(5.5 * len(models), 4), squeeze=False)
     for ax, model in zip(axes[0], models):
-        for tool, style in [("streamnlp", "o-"), ("gensim", "s--")]:
+        for tool, style in [("streamnlp", "o-"), ("gensim", "s--"), ("torch", "^--")]:
             pts = sorted((r["threads"], r["words_per_s"]) for r in rows
                          if r["model"] == model and r["tool"].startswith(tool))
             if pts:
@@ -233,11 +311,13 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default="sg,cbow")
-    ap.add_argument("--peers", default="gensim", help="comma list of peers, or 'none'")
+    ap.add_argument("--peers", default="gensim", help="comma list of peers (gensim, torch), or 'none'")
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--glove-epochs", type=int, default=15)
     ap.add_argument("--x-max", type=float, default=10.0, help="GloVe's x_max")
+    ap.add_argument("--lm-valid", help="validation corpus folder for the lm-gru / lm-rnn runs")
+    ap.add_argument("--lm-sampled", type=int, default=0, help="--sampled-softmax of the streamnlp LM runs")
     a = ap.parse_args()
     a.corpus = os.path.abspath(a.corpus)
     os.makedirs(a.out, exist_ok=True)
@@ -247,8 +327,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="streamnlp-bench-") as work:
         for model in a.models.split(","):
             for t in threads:
-                for tool, runner in [("streamnlp", run_streamnlp)] + [(p, run_gensim) for p in peers if p == "gensim"]:
-                    if tool == "gensim" and (model.startswith("cooccur") or (model == "vocab" and t != threads[0])):
+                for tool, runner in [("streamnlp", run_streamnlp), *peers_for(model, peers)]:
+                    if tool == "gensim" and model == "vocab" and t != threads[0]:
                         continue
                     r = runner(a, model, t, work)
                     r.pop("stdout", None)
@@ -258,16 +338,18 @@ def main() -> None:
                         tokens = sum(len(line.split()) for line in open(line_sentence(a.corpus)))
                     name = "gensim (sg)" if (model, tool) == ("glove", "gensim") else tool
                     r.update(tool=name, model=model, threads=t, tokens=tokens,
-                             words_per_s=round(tokens * epochs / r["wall_seconds"]))
+                             words_per_s=r.pop("rate", None) or round(tokens * epochs / r["wall_seconds"]))
                     rows.append(r)
                     print(f"[bench] {tool:9s} {model:5s} threads={t:2d} wall={r['wall_seconds']:.1f}s "
                           f"words/s={r['words_per_s']:,} rss={r['peak_rss_mb']:.0f}MiB "
                           f"analogy={r.get('analogy', '-')}", flush=True)
     for r in rows:
-        g = next((x for x in rows if x["tool"].startswith("gensim") and x["model"] == r["model"]
+        g = next((x for x in rows if x["tool"] != "streamnlp" and x["model"] == r["model"]
                   and (x["threads"] == r["threads"] or r["model"] == "vocab")), None)
-        if g is not None and r["tool"] == "streamnlp":
-            r["vs_gensim"] = round(g["wall_seconds"] / r["wall_seconds"], 2)
+        if g is not None and r["tool"] == "streamnlp":  # wall-time ratio; training tokens/s ratio for LMs
+            lm = r["model"].startswith("lm-")
+            ratio = r["words_per_s"] / g["words_per_s"] if lm else g["wall_seconds"] / r["wall_seconds"]
+            r["vs_gensim"] = round(ratio, 2)
     meta = {"date": datetime.date.today().isoformat(), "cores": os.cpu_count(), "cpu": platform.processor() or
             platform.machine(), "python": platform.python_version(), "corpus": a.corpus, "epochs": a.epochs,
             "dim": a.dim, "min_count": a.min_count, "command": " ".join(sys.argv)}
