@@ -35,8 +35,9 @@ def gru_backward(hs, gates, U, dhs, dxw, dU):
     """dhs (T, B, H): loss gradient w.r.t. each output state. Writes dxw (T, B, 3H) (d pre-activations
     of z, r, n), adds to dU, returns the gradient w.r.t. hs[0]."""
     T, B, H = dhs.shape
+    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((B, H), dtype=hs.dtype)
-    g = np.empty((B, 3 * H), dtype=hs.dtype)  # d (h U) for the three gates
+    g = np.empty((T, B, 3 * H), dtype=hs.dtype)  # d (h U) of the three gates, per step
     for t in range(T - 1, -1, -1):
         for b in range(B):
             for j in range(H):
@@ -48,10 +49,11 @@ def gru_backward(hs, gates, U, dhs, dxw, dU):
                 dxw[t, b, j] = daz
                 dxw[t, b, H + j] = dar
                 dxw[t, b, 2 * H + j] = dan
-                g[b, j] = daz
-                g[b, H + j] = dar
-                g[b, 2 * H + j] = dan * r
+                g[t, b, j] = daz
+                g[t, b, H + j] = dar
+                g[t, b, 2 * H + j] = dan * r
                 dh[b, j] = d * z
-        dU += np.dot(hs[t].T.copy(), g)
-        dh += np.dot(g, U.T.copy())
+        dh += np.dot(g[t], UT)
+    # dU = sum_t h(t-1)^T g(t): one product over all steps
+    dU += np.dot(np.ascontiguousarray(hs[:T].reshape(T * B, H).T), g.reshape(T * B, 3 * H))
     return dh

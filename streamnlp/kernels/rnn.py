@@ -26,6 +26,7 @@ def rnn_backward(hs, U, dhs, dxw, dU, sigmoid_act):
     """dhs (T, B, H): loss gradient w.r.t. each output state. Writes dxw (T, B, H) (= d pre-activation),
     adds to dU, returns the gradient w.r.t. hs[0]."""
     T, B, H = dhs.shape
+    UT = np.ascontiguousarray(U.T)
     dh = np.zeros((B, H), dtype=hs.dtype)
     for t in range(T - 1, -1, -1):
         for b in range(B):
@@ -33,6 +34,7 @@ def rnn_backward(hs, U, dhs, dxw, dU, sigmoid_act):
                 h = hs[t + 1, b, j]
                 deriv = h * (1.0 - h) if sigmoid_act else 1.0 - h * h
                 dxw[t, b, j] = (dhs[t, b, j] + dh[b, j]) * deriv
-        dU += np.dot(hs[t].T.copy(), dxw[t])
-        dh = np.dot(dxw[t], U.T.copy())
+        dh = np.dot(dxw[t], UT)
+    # dU = sum_t h(t-1)^T dxw(t): one product over all steps
+    dU += np.dot(np.ascontiguousarray(hs[:T].reshape(T * B, H).T), dxw.reshape(T * B, H))
     return dh
