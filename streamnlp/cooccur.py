@@ -115,8 +115,9 @@ class Cooccurrence:
 
 
 def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: float, folder: str,
-                        seed: int, threads: int) -> Cooccurrence:
-    """Count X over the encoded corpus within about `memory_mb` MB of buffers, write it shuffled to `folder`."""
+                        seed: int) -> Cooccurrence:
+    """Count X over the encoded corpus within about `memory_mb` MB of buffers, write it shuffled to `folder`.
+    Runs on Numba's current thread count (one dense table per thread)."""
     os.makedirs(folder, exist_ok=True)
     budget = int(memory_mb * 2**20)
     scale = weight_scale(window)

@@ -56,8 +56,7 @@ def _cooccurrences(corpus, n_words: int, cfg: GloveConfig, out: str) -> tuple[Co
             return Cooccurrence(folder, meta["buckets"], meta["n_records"], meta["scale"]), 0.0
         os.unlink(manifest)
     t0 = time.perf_counter()
-    co = count_cooccurrences(corpus, n_words, cfg.window, cfg.memory, folder, cfg.seed,
-                             threads_or_default(cfg.threads))
+    co = count_cooccurrences(corpus, n_words, cfg.window, cfg.memory, folder, cfg.seed)
     write_json(manifest, {"key": key, "buckets": co.buckets, "n_records": co.n_records, "scale": co.scale})
     return co, time.perf_counter() - t0
 

@@ -13,6 +13,7 @@ from streamnlp.encode import encode_corpus
 from streamnlp.evaluate import evaluate_word_analogies
 from streamnlp.glove import init_params, train_glove, weighting
 from streamnlp.kernels.glove import train_records
+from streamnlp.threads import thread_limits
 from streamnlp.vocab import build_vocab
 
 
@@ -44,7 +45,7 @@ def reference_counts(corpus, window):
 
 def test_counts_equal_a_pure_python_reference(tmp_path, small_corpus):
     vocab, corpus = encoded(tmp_path, small_corpus)
-    co = count_cooccurrences(corpus, len(vocab), 4, 64, str(tmp_path / "co"), seed=1, threads=2)
+    co = count_cooccurrences(corpus, len(vocab), 4, 64, str(tmp_path / "co"), seed=1)
     rows, cols, xs = all_records(co)
     ref = reference_counts(corpus, 4)
     assert co.n_records == len(ref) == len(rows)
@@ -52,10 +53,12 @@ def test_counts_equal_a_pure_python_reference(tmp_path, small_corpus):
     assert np.allclose(xs, want, rtol=1e-6, atol=0)
 
 
-def test_a_small_budget_spills_and_gives_identical_counts(tmp_path):
+def test_a_small_budget_and_one_thread_give_identical_counts(tmp_path):
     vocab, corpus = encoded(tmp_path, SAMPLE)
-    big = count_cooccurrences(corpus, len(vocab), 10, 512, str(tmp_path / "big"), seed=1, threads=2)
-    small = count_cooccurrences(corpus, len(vocab), 10, 0.05, str(tmp_path / "small"), seed=1, threads=2)
+    with thread_limits(2):
+        big = count_cooccurrences(corpus, len(vocab), 10, 512, str(tmp_path / "big"), seed=1)
+    with thread_limits(1):
+        small = count_cooccurrences(corpus, len(vocab), 10, 0.05, str(tmp_path / "small"), seed=1)
     assert len(small.buckets) > 1 and len(big.buckets) == 1
     for a, b in zip(all_records(big), all_records(small)):
         assert np.array_equal(a, b)

@@ -76,13 +76,13 @@ corpus, out, threads, min_count, memory = sys.argv[1:]
 numba.set_num_threads(int(threads))
 os.makedirs(out, exist_ok=True)
 vocab, enc, _ = prepare_corpus([corpus], out, VocabConfig(threads=int(threads), min_count=int(min_count)))
-count_cooccurrences(enc, len(vocab), 10, 0.05, os.path.join(out, "warm"), 1, int(threads))  # compile first
+count_cooccurrences(enc, len(vocab), 10, 0.05, os.path.join(out, "warm"), 1)  # compile first
 proc = psutil.Process(); base = proc.memory_info().rss; peak = [base]; done = []
 def poll():
     while not done:
         peak[0] = max(peak[0], proc.memory_info().rss); time.sleep(0.01)
 t = threading.Thread(target=poll); t.start(); t0 = time.perf_counter()
-co = count_cooccurrences(enc, len(vocab), 10, float(memory), os.path.join(out, "co"), 1, int(threads))
+co = count_cooccurrences(enc, len(vocab), 10, float(memory), os.path.join(out, "co"), 1)
 secs = time.perf_counter() - t0; done.append(1); t.join()
 print(json.dumps({"seconds": secs, "tokens": vocab.total_tokens, "memory_mb": float(memory), "records": co.n_records,
                   "counting_peak_over_baseline_mb": (peak[0] - base) / 2**20, "buckets": len(co.buckets)}))
