@@ -33,6 +33,7 @@ from bench_jobs import GENSIM_VOCAB, GENSIM_W2V, STREAMNLP_COOCCUR, STREAMNLP_VO
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+
 def measure(cmd: list[str], env: dict | None = None) -> dict:
     """Run cmd; wall seconds, peak RSS (MiB, process tree, sampled every 20 ms), stdout, return code."""
     t0 = time.perf_counter()

@@ -2,7 +2,6 @@
 and streamnlp passes timed alone. Each is a `python -c` script that prints one JSON line.
 """
 
-
 GENSIM_W2V = """
 import json, sys, time
 from gensim.models import Word2Vec
