@@ -5,6 +5,8 @@ import os
 import time
 from collections.abc import Sequence
 
+import pyarrow as pa
+
 from .config import VocabConfig
 from .corpus import discover
 from .encode import EncodedCorpus, encode_corpus
@@ -30,5 +32,6 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_voca
     lm = lm_vocab_size is not None
     corpus = encode_corpus(shards, vocab, cfg, cache, unk=vocab.index[UNK] if lm else None,
                            eos=vocab.index[EOS] if lm else None, threads=cfg.threads)
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps the passes' freed buffers otherwise
     t2 = time.perf_counter()
     return vocab, corpus, {"vocab_seconds": t1 - t0, "encode_seconds": t2 - t1}
