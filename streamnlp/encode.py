@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +21,7 @@ from .atomic import write_json
 from .config import CorpusConfig
 from .corpus import Shard, prefetch, read_shard, tokenize
 from .errors import UserError
-from .threads import threads_or_default
+from .threads import map_shards
 from .vocab import Vocab, corpus_config
 
 FORMAT = 1
@@ -162,10 +161,8 @@ def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: 
             return EncodedCorpus.open(folder)
         os.unlink(manifest)
     os.makedirs(folder, exist_ok=True)
-    workers = max(1, min(threads_or_default(threads), len(shards)))
-    with ThreadPoolExecutor(workers) as pool:
-        per_shard = list(pool.map(lambda a: _encode_shard(a[0], a[1], vocab, cfg, folder, unk, eos),
-                                  enumerate(shards)))
+    per_shard = map_shards(lambda a: _encode_shard(a[0], a[1], vocab, cfg, folder, unk, eos),
+                           list(enumerate(shards)), threads, "encoding")
     blocks = [b for bs in per_shard for b in bs]
     if not blocks:
         raise UserError("no sentence of the corpus has a word of the vocabulary; lower --min-count")

@@ -1,12 +1,15 @@
-"""--threads: Numba's and BLAS's thread pools limited to it for the length of a run, restored afterwards."""
+"""--threads: Numba's and BLAS's thread pools limited to it for a run; shard passes mapped over a thread pool."""
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numba
 from threadpoolctl import threadpool_limits
+from tqdm import tqdm
 
 
 def threads_or_default(threads: int | None) -> int:
@@ -22,3 +25,16 @@ def thread_limits(threads: int) -> Iterator[None]:
             yield
     finally:
         numba.set_num_threads(before)
+
+
+def map_shards(fn: Callable[[Any], Any], items: Sequence[Any], threads: int | None, desc: str) -> list[Any]:
+    """[fn(item) for item in items] on up to `threads` threads (pyarrow releases the GIL), in order,
+    with a progress bar over the items on a terminal."""
+    workers = max(1, min(threads_or_default(threads), len(items)))
+    with ThreadPoolExecutor(workers) as pool, tqdm(total=len(items), desc=desc, unit="shard", disable=None) as bar:
+        futures = [pool.submit(fn, item) for item in items]
+        out = []
+        for f in futures:
+            out.append(f.result())
+            bar.update(1)
+    return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +18,7 @@ from .atomic import atomic_write
 from .config import CorpusConfig, VocabConfig
 from .corpus import Shard, read_shard, tokenize
 from .errors import UserError
-from .threads import threads_or_default
+from .threads import map_shards
 
 COMPACT_ROWS = 1 << 21
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
@@ -156,9 +155,7 @@ def finalize(counts: Counts, min_count: int, max_final_vocab: int | None) -> Voc
 
 def count_all(shards: list[Shard], cfg: VocabConfig) -> Counts:
     """Count all shards (in parallel threads: pyarrow releases the GIL) and merge the counts."""
-    threads = min(threads_or_default(cfg.threads), len(shards))
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        parts = list(pool.map(lambda s: count_shard(s, cfg), shards))
+    parts = map_shards(lambda s: count_shard(s, cfg), shards, cfg.threads, "counting")
     counts = merge(parts, cfg.max_vocab_size)
     if counts.tokens == 0:
         raise UserError(f"{_names(shards)}: the corpus holds no tokens; check the files and --text-column")
