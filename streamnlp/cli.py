@@ -71,8 +71,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     with open(f"{args.out}/metrics.json") as f:
         m = json.load(f)
     loss = m.get("final_loss", m.get("final_cost"))
+    rate = f" ({m['words_per_s']:,} words/s)" if "words_per_s" in m else ""
     print(f"{args.out}: {m['vocab_size']} words x {args.dim} dims, {m['tokens']} tokens, {m['epochs']} epochs "
-          f"in {m['seconds']:.1f} s, final {'cost' if args.command == 'glove' else 'loss'} {loss}")
+          f"in {m['seconds']:.1f} s{rate}, final {'cost' if args.command == 'glove' else 'loss'} {loss}")
     return 0
 
 
