@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,6 +39,21 @@ def load(folder: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
     except (OSError, ValueError, KeyError) as e:
         raise UserError(f"{path}: unreadable checkpoint ({e}); delete it to start over") from None
     return arrays, state
+
+
+class Periodic:
+    """Calls save(*where) on `tick` once `seconds` have passed since the last save (0: never), and on `now`."""
+
+    def __init__(self, seconds: float, save: Callable[..., Any]):
+        self.seconds, self.save, self.last = seconds, save, time.perf_counter()
+
+    def tick(self, *where: Any) -> None:
+        if self.seconds and time.perf_counter() - self.last > self.seconds:
+            self.now(*where)
+
+    def now(self, *where: Any) -> None:
+        self.save(*where)
+        self.last = time.perf_counter()
 
 
 def check_same_config(saved: dict[str, Any], now: dict[str, Any], ignore: set[str], path: str) -> None:

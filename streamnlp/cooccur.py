@@ -8,6 +8,7 @@ to random buckets on disk; each bucket is permuted in memory, so training stream
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from .atomic import write_json
 from .encode import EncodedCorpus
 from .kernels.common import sub_blocks
 from .kernels.glove import count_piece, reduce_sorted, sum_tables, unpack_sorted
@@ -112,6 +114,23 @@ class Cooccurrence:
         """(rows, cols, x) of bucket b, in its shuffled order."""
         rec = np.fromfile(self.buckets[b], dtype=RECORD)
         return rec["row"].copy(), rec["col"].copy(), rec["x"].copy()
+
+
+def cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: float, folder: str,
+                  seed: int) -> Cooccurrence:
+    """The shuffled records in `folder` if an earlier run counted them from the same corpus and settings
+    (a resumed run), else count them now; the manifest is written last, so a killed count is redone."""
+    manifest = os.path.join(folder, "manifest.json")
+    key = json.dumps([corpus.key, window, memory_mb, seed])
+    if os.path.exists(manifest):
+        with open(manifest) as f:
+            meta = json.load(f)
+        if meta["key"] == key and all(os.path.exists(p) for p in meta["buckets"]):
+            return Cooccurrence(folder, meta["buckets"], meta["n_records"], meta["scale"])
+        os.unlink(manifest)
+    co = count_cooccurrences(corpus, V, window, memory_mb, folder, seed)
+    write_json(manifest, {"key": key, "buckets": co.buckets, "n_records": co.n_records, "scale": co.scale})
+    return co
 
 
 def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: float, folder: str,

@@ -174,6 +174,11 @@ def read_shard(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
                         "re-create or remove it") from None
 
 
+def token_settings(cfg: CorpusConfig) -> dict:
+    """The settings that change which tokens a corpus yields (part of cache keys)."""
+    return {"text_column": cfg.text_column, "lowercase": cfg.lowercase, "token_pattern": cfg.token_pattern}
+
+
 def tokenize(texts: pa.Array, cfg: CorpusConfig) -> tuple[pa.Array, np.ndarray]:
     """Flat token array and the number of tokens of each row (empty and null rows give 0)."""
     if cfg.lowercase:

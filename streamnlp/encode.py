@@ -19,10 +19,10 @@ import pyarrow.compute as pc
 
 from .atomic import write_json
 from .config import CorpusConfig
-from .corpus import Shard, prefetch, read_shard, tokenize
+from .corpus import Shard, prefetch, read_shard, token_settings, tokenize
 from .errors import UserError
 from .threads import map_shards
-from .vocab import Vocab, corpus_config
+from .vocab import Vocab
 
 FORMAT = 1
 
@@ -93,27 +93,27 @@ def _path(folder: str, part: int, kind: str) -> str:
 
 def cache_key(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, unk: int | None, eos: int | None) -> str:
     h = hashlib.sha1()
-    h.update(json.dumps([[s.key() for s in shards], corpus_config(cfg), cfg.block_tokens, unk, eos,
+    h.update(json.dumps([[s.key() for s in shards], token_settings(cfg), cfg.block_tokens, unk, eos,
                          FORMAT]).encode())
     h.update("\n".join(vocab.words).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
 class EncodedCorpus:
-    """The block cache of one corpus and vocabulary; `iter_blocks` streams it with a prefetch thread."""
+    """The block cache of one corpus and vocabulary; `iter_blocks` streams it with a prefetch thread.
+    `starts[i]` is the corpus position of block i's first token; `key` names inputs, vocabulary, settings."""
 
-    def __init__(self, folder: str, blocks: list[Block]):
-        self.folder = folder
-        self.blocks = blocks
-        self.n_tokens = sum(b.n_tokens for b in blocks)
-        self.n_sents = sum(b.n_sents for b in blocks)
-        self._starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in blocks])]).astype(np.int64)
+    def __init__(self, folder: str, blocks: list[Block], key: str):
+        self.folder, self.blocks, self.key = folder, blocks, key
+        self.starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in blocks])]).astype(np.int64)
+        self.n_tokens = int(self.starts[-1])
 
     @classmethod
     def open(cls, folder: str) -> EncodedCorpus:
         """The finished cache in `folder` (as written by encode_corpus)."""
         with open(os.path.join(folder, "manifest.json")) as f:
-            return cls(folder, [Block(*b) for b in json.load(f)["blocks"]])
+            meta = json.load(f)
+        return cls(folder, [Block(*b) for b in meta["blocks"]], meta["key"])
 
     def read_block(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids int32[n], sentence offsets int64[n_sents + 1]) of block i."""
@@ -135,9 +135,9 @@ class EncodedCorpus:
         out = np.empty(count, dtype=np.int32)
         got = 0
         while got < count:
-            i = int(np.searchsorted(self._starts, start + got, side="right")) - 1
+            i = int(np.searchsorted(self.starts, start + got, side="right")) - 1
             b = self.blocks[i]
-            offset = start + got - int(self._starts[i])
+            offset = start + got - int(self.starts[i])
             n = min(count - got, b.n_tokens - offset)
             with open(_path(self.folder, b.part, "ids"), "rb") as f:
                 f.seek(4 * (b.tok_start + offset))
@@ -155,10 +155,9 @@ def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: 
     key = cache_key(shards, vocab, cfg, unk, eos)
     manifest = os.path.join(folder, "manifest.json")
     if os.path.exists(manifest):
-        with open(manifest) as f:
-            meta = json.load(f)
-        if meta.get("key") == key:
-            return EncodedCorpus.open(folder)
+        cached = EncodedCorpus.open(folder)
+        if cached.key == key:
+            return cached
         os.unlink(manifest)
     os.makedirs(folder, exist_ok=True)
     per_shard = map_shards(lambda a: _encode_shard(a[0], a[1], vocab, cfg, folder, unk, eos),
@@ -167,4 +166,4 @@ def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: 
     if not blocks:
         raise UserError("no sentence of the corpus has a word of the vocabulary; lower --min-count")
     write_json(manifest, {"key": key, "blocks": [list(b.__dict__.values()) for b in blocks]})
-    return EncodedCorpus(folder, blocks)
+    return EncodedCorpus(folder, blocks, key)

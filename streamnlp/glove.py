@@ -5,8 +5,6 @@ with vocab.tsv, config.json, metrics.json (cost per epoch) and checkpoints like 
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import time
 from collections.abc import Sequence
@@ -16,9 +14,8 @@ import numpy as np
 from tqdm import tqdm
 
 from . import checkpoint, rundir
-from .atomic import write_json
 from .config import GloveConfig, to_json
-from .cooccur import Cooccurrence, count_cooccurrences
+from .cooccur import Cooccurrence, cooccurrences
 from .kernels.glove import train_records
 from .prepare import prepare_corpus
 from .threads import thread_limits, threads_or_default
@@ -43,24 +40,6 @@ def weighting(x: np.ndarray, x_max: float, alpha: float) -> tuple[np.ndarray, np
     return np.log(x).astype(np.float32), np.minimum(1.0, (x / x_max) ** alpha).astype(np.float32)
 
 
-def _cooccurrences(corpus, n_words: int, cfg: GloveConfig, out: str) -> tuple[Cooccurrence, float]:
-    """Count, or reuse the records of an earlier run on the same corpus and settings (resume)."""
-    folder = os.path.join(out, "cooccur")
-    manifest = os.path.join(folder, "manifest.json")
-    key = hashlib.sha1(json.dumps([corpus.folder, [list(b.__dict__.values()) for b in corpus.blocks], n_words,
-                                   cfg.window, cfg.memory, cfg.seed]).encode()).hexdigest()
-    if os.path.exists(manifest):
-        with open(manifest) as f:
-            meta = json.load(f)
-        if meta["key"] == key and all(os.path.exists(p) for p in meta["buckets"]):
-            return Cooccurrence(folder, meta["buckets"], meta["n_records"], meta["scale"]), 0.0
-        os.unlink(manifest)
-    t0 = time.perf_counter()
-    co = count_cooccurrences(corpus, n_words, cfg.window, cfg.memory, folder, cfg.seed)
-    write_json(manifest, {"key": key, "buckets": co.buckets, "n_records": co.n_records, "scale": co.scale})
-    return co, time.perf_counter() - t0
-
-
 def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVectors:
     """Train GloVe on the shards named by `inputs`, write the run into `out`, return W + C as vectors."""
     t_start = time.perf_counter()
@@ -69,7 +48,9 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
     with thread_limits(threads):
         vocab, corpus, timings = prepare_corpus(
             inputs, out, cfg, reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
-        co, count_seconds = _cooccurrences(corpus, len(vocab), cfg, out)
+        t0 = time.perf_counter()
+        co = cooccurrences(corpus, len(vocab), cfg.window, cfg.memory, os.path.join(out, "cooccur"), cfg.seed)
+        count_seconds = time.perf_counter() - t0
         if saved is not None:
             params, state = saved
         else:
@@ -102,10 +83,8 @@ def _epochs(p: dict[str, np.ndarray], co: Cooccurrence, state: dict, ckpt_dir: s
     held = {}  # a corpus whose records fit one bucket keeps them in memory across epochs
     bar = tqdm(total=cfg.epochs * co.n_records, initial=state["epoch"] * co.n_records, unit="rec", unit_scale=True,
                desc="glove", mininterval=1.0, disable=None)
-    last_ckpt = time.perf_counter()
-
-    def save(epoch: int, bucket: int) -> None:
-        checkpoint.save(ckpt_dir, p, {**state, "epoch": epoch, "bucket": bucket, "config": to_json(cfg)})
+    ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, bucket: checkpoint.save(
+        ckpt_dir, p, {**state, "epoch": epoch, "bucket": bucket, "config": to_json(cfg)}))
 
     with bar:
         for epoch in range(state["epoch"], cfg.epochs):
@@ -124,12 +103,9 @@ def _epochs(p: dict[str, np.ndarray], co: Cooccurrence, state: dict, ckpt_dir: s
                 state["cost"] += float(costs.sum())
                 state["skipped"] += int(skipped.sum())
                 bar.update(len(chunk[0]))
-                if cfg.checkpoint_every and time.perf_counter() - last_ckpt > cfg.checkpoint_every:
-                    save(epoch, b + 1)
-                    last_ckpt = time.perf_counter()
+                ckpt.tick(epoch, b + 1)
             state["epoch_cost"].append(round(state["cost"] / max(co.n_records, 1), 6))
             bar.set_postfix(cost=f"{state['epoch_cost'][-1]:.4f}", refresh=False)
             state["cost"], state["bucket"], state["epoch"] = 0.0, 0, epoch + 1
-            save(epoch + 1, 0)
-            last_ckpt = time.perf_counter()
+            ckpt.now(epoch + 1, 0)
     return state

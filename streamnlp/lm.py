@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -30,8 +31,11 @@ from .vocab import EOS, UNK, Vocab
 class Streams:
     """An encoded corpus as B parallel streams of n = N // B tokens (the last N % B tokens are dropped)."""
 
-    def __init__(self, corpus: EncodedCorpus, B: int):
+    def __init__(self, corpus: EncodedCorpus, B: int, what: str):
         self.corpus, self.B, self.n = corpus, B, corpus.n_tokens // B
+        if self.n < 2:
+            raise UserError(f"{what}: {corpus.n_tokens} tokens are too few for --batch {B} streams of 2 or more; "
+                            "lower --batch or give more text")
 
     def window(self, i: int, T: int) -> np.ndarray:
         """Tokens i .. i + T of every stream, (T + 1, B): inputs are [:-1], targets [1:]."""
@@ -71,12 +75,9 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
     cfg, inputs, ckpt_dir, saved = rundir.start_run(LMConfig, inputs, out, config)
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg, lm_vocab_size=cfg.vocab_size,
                                             reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
-    streams = Streams(corpus, cfg.batch)
-    if streams.n < 2:
-        raise UserError(f"--batch {cfg.batch}: the corpus has {corpus.n_tokens} tokens, too few for that many "
-                        "streams; lower --batch or give more text")
-    valid = Streams(_encode_other(cfg.valid, vocab, cfg, os.path.join(out, "valid-cache")), cfg.batch) \
-        if cfg.valid else None
+    streams = Streams(corpus, cfg.batch, inputs[0])
+    valid = Streams(_encode_other(cfg.valid, vocab, cfg, os.path.join(out, "valid-cache")), cfg.batch,
+                    f"--valid {cfg.valid[0]}") if cfg.valid else None
     model = LanguageModel(cfg.cell, len(vocab), cfg.emb, cfg.hidden, cfg.activation, seed=cfg.seed,
                           flat=saved[0]["params"] if saved is not None else None)
     if saved is not None:
@@ -112,11 +113,8 @@ def _epochs(model: LanguageModel, streams: Streams, valid: Streams | None, state
     per_epoch = (streams.n - 1) * cfg.batch
     bar = tqdm(total=cfg.epochs * per_epoch, initial=state["epoch"] * per_epoch + state["pos"] * cfg.batch,
                unit="tok", unit_scale=True, desc=f"lm {cfg.cell}", mininterval=1.0, disable=None)
-    last_ckpt = time.perf_counter()
-
-    def save(epoch: int, pos: int, hidden: np.ndarray) -> None:
-        checkpoint.save(ckpt_dir, {"params": model.p.flat, "h": hidden},
-                        {**state, "epoch": epoch, "pos": pos, "config": to_json(cfg)})
+    ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, pos, hidden: checkpoint.save(
+        ckpt_dir, {"params": model.p.flat, "h": hidden}, {**state, "epoch": epoch, "pos": pos, "config": to_json(cfg)}))
 
     noise = NoiseSampler(counts, cfg.sampled_softmax, cfg.seed) if cfg.sampled_softmax else None
     with bar:
@@ -133,9 +131,7 @@ def _epochs(model: LanguageModel, streams: Streams, valid: Streams | None, state
                 state["train_tokens"] += w[1:].size
                 state["loss"] += loss
                 bar.update(w[1:].size)
-                if cfg.checkpoint_every and time.perf_counter() - last_ckpt > cfg.checkpoint_every:
-                    save(epoch, i + w.shape[0] - 1, h)
-                    last_ckpt = time.perf_counter()
+                ckpt.tick(epoch, i + w.shape[0] - 1, h)
             state["epoch_loss"].append(round(state["loss"] / max(per_epoch, 1), 6))
             if valid is not None:
                 ppl = model.perplexity(w for _, w in valid.windows(cfg.bptt))
@@ -144,8 +140,7 @@ def _epochs(model: LanguageModel, streams: Streams, valid: Streams | None, state
                 state["valid_perplexity"].append(round(ppl, 4))
                 bar.set_postfix(valid_ppl=f"{ppl:.1f}", refresh=False)
             state["loss"], state["pos"], state["epoch"] = 0.0, 0, epoch + 1
-            save(epoch + 1, 0, model.zero_state(cfg.batch))
-            last_ckpt = time.perf_counter()
+            ckpt.now(epoch + 1, 0, model.zero_state(cfg.batch))
     return state
 
 
@@ -162,12 +157,9 @@ class LoadedLM:
 
     def perplexity(self, inputs: Sequence[str] | str, cache_dir: str | None = None) -> float:
         """Exact full-softmax perplexity on `inputs`, read as --batch streams like validation."""
-        import tempfile
         inputs = [inputs] if isinstance(inputs, str) else list(inputs)
         with tempfile.TemporaryDirectory(dir=cache_dir) as tmp, thread_limits(threads_or_default(self.cfg.threads)):
-            streams = Streams(_encode_other(inputs, self.vocab, self.cfg, tmp), self.cfg.batch)
-            if streams.n < 2:
-                raise UserError(f"{inputs[0]}: too few tokens for {self.cfg.batch} streams")
+            streams = Streams(_encode_other(inputs, self.vocab, self.cfg, tmp), self.cfg.batch, inputs[0])
             return self.model.perplexity(w for _, w in streams.windows(self.cfg.bptt))
 
     def generate(self, prime: str = "", tokens: int = 50, temperature: float = 1.0, seed: int = 1) -> str:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .atomic import atomic_write
-from .config import CorpusConfig, VocabConfig
+from .config import VocabConfig
 from .corpus import Shard, read_shard, tokenize
 from .errors import UserError
 from .threads import map_shards
@@ -60,17 +60,17 @@ def merge(parts: Iterable[Counts], max_vocab_size: int) -> Counts:
 def count_shard(shard: Shard, cfg: VocabConfig) -> Counts:
     """Map step: the word counts of one shard, in memory bounded by cfg.max_vocab_size."""
     c = Counts(SCHEMA.empty_table(), 0)
-    rows = 0
+    held = 0  # rows of the table plus the pending batch counts
     for texts in read_shard(shard, cfg):
         flat, _ = tokenize(texts, cfg)
         c.tokens += len(flat)
         c.rows += len(texts)
         vc = pc.value_counts(flat)
         c.pending.append(pa.table([vc.field(0), pc.cast(vc.field(1), pa.int64())], schema=SCHEMA))
-        rows += len(vc)
-        if rows > max(COMPACT_ROWS, cfg.max_vocab_size):
+        held += len(vc)
+        if held > max(COMPACT_ROWS, cfg.max_vocab_size):
             _prune(c, cfg.max_vocab_size)
-            rows = c.table.num_rows
+            held = c.table.num_rows
     _prune(c, cfg.max_vocab_size)
     return c
 
@@ -158,7 +158,8 @@ def count_all(shards: list[Shard], cfg: VocabConfig) -> Counts:
     parts = map_shards(lambda s: count_shard(s, cfg), shards, cfg.threads, "counting")
     counts = merge(parts, cfg.max_vocab_size)
     if counts.tokens == 0:
-        raise UserError(f"{_names(shards)}: the corpus holds no tokens; check the files and --text-column")
+        where = os.path.dirname(shards[0].path) if len(shards) > 1 else shards[0].path
+        raise UserError(f"{where}: the corpus holds no tokens; check the files and --text-column")
     return counts
 
 
@@ -176,23 +177,12 @@ EOS, UNK = "</s>", "<unk>"
 
 
 def build_lm_vocab(shards: list[Shard], cfg: VocabConfig, size: int) -> Vocab:
-    """A language model's vocabulary: the size - 1 most frequent tokens, counting the end-of-row token
-    </s> (one per row), then <unk> for every other word."""
+    """A language model's vocabulary: the size - 1 most frequent tokens seen min_count times, counting
+    the end-of-row token </s> (one per row), then <unk> for every other word."""
     counts = count_all(shards, cfg)
+    words = counts.table.filter(pc.invert(pc.is_in(counts.table["word"], pa.array([EOS, UNK]))))
     eos = pa.table([pa.array([EOS]), pa.array([counts.rows], pa.int64())], schema=SCHEMA)
-    counts.table = pa.concat_tables([counts.table.filter(pc.not_equal(counts.table["word"], EOS)), eos])
-    top = finalize(counts, 1, size - 1)
-    words = [w for w in top.words if w != UNK]
-    kept = top.counts[[i for i, w in enumerate(top.words) if w != UNK]]
-    unk = counts.tokens + counts.rows - int(kept.sum())
-    return Vocab(words + [UNK], np.append(kept, unk), counts.tokens)
-
-
-def _names(shards: list[Shard]) -> str:
-    first = os.path.dirname(shards[0].path) if len(shards) > 1 else shards[0].path
-    return first
-
-
-def corpus_config(cfg: CorpusConfig) -> dict:
-    """The settings that change which tokens a corpus yields (part of cache keys)."""
-    return {"text_column": cfg.text_column, "lowercase": cfg.lowercase, "token_pattern": cfg.token_pattern}
+    counts.table = pa.concat_tables([words, eos])
+    top = finalize(counts, cfg.min_count, size - 1)
+    unk = counts.tokens + counts.rows - int(top.counts.sum())
+    return Vocab(top.words + [UNK], np.append(top.counts, unk), counts.tokens)

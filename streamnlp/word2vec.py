@@ -79,7 +79,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed)
         state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0,
                  "corpus_tokens": vocab.total_tokens}
-    start = state["epoch"] + corpus_position(corpus, state["block"]) / corpus.n_tokens
+    start = state["epoch"] + int(corpus.starts[state["block"]]) / corpus.n_tokens
     trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
     threads = threads_or_default(cfg.threads)
     with thread_limits(threads):
@@ -103,39 +103,28 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     return KeyedVectors(vocab.words, trainer.syn0)
 
 
-def corpus_position(corpus, block: int) -> int:
-    """Tokens of the corpus before `block`."""
-    return sum(b.n_tokens for b in corpus.blocks[:block])
-
-
 def _epochs(tr: Trainer, corpus, state: dict, ckpt_dir: str, cfg: Word2VecConfig) -> dict:
-    starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in corpus.blocks])])
-    done = state["epoch"] * corpus.n_tokens + int(starts[state["block"]])
+    done = state["epoch"] * corpus.n_tokens + int(corpus.starts[state["block"]])
     bar = tqdm(total=cfg.epochs * corpus.n_tokens, initial=done, unit="w", unit_scale=True,
                desc=f"word2vec {cfg.model}", mininterval=1.0, smoothing=0.1, disable=None)
-    last_ckpt = time.perf_counter()
-
-    def save(epoch: int, block: int) -> None:
-        checkpoint.save(ckpt_dir, {"syn0": tr.syn0, "syn1": tr.syn1},
-                        {**state, "epoch": epoch, "block": block, "config": to_json(cfg)})
+    ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, block: checkpoint.save(
+        ckpt_dir, {"syn0": tr.syn0, "syn1": tr.syn1},
+        {**state, "epoch": epoch, "block": block, "config": to_json(cfg)}))
 
     with bar:
         for epoch in range(state["epoch"], cfg.epochs):
             first = state["block"] if epoch == state["epoch"] else 0
             for b, ids, offsets in corpus.iter_blocks(first):
                 t0 = time.perf_counter()
-                loss, pairs = tr.block(epoch, b, int(starts[b]), ids, offsets)
+                loss, pairs = tr.block(epoch, b, int(corpus.starts[b]), ids, offsets)
                 state["train_seconds"] += time.perf_counter() - t0
                 state["loss"] += loss
                 state["pairs"] += pairs
                 bar.update(len(ids))
                 bar.set_postfix(loss=f"{state['loss'] / max(state['pairs'], 1):.4f}", refresh=False)
-                if cfg.checkpoint_every and time.perf_counter() - last_ckpt > cfg.checkpoint_every:
-                    save(epoch, b + 1)
-                    last_ckpt = time.perf_counter()
+                ckpt.tick(epoch, b + 1)
             state["epoch_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
             state["loss"], state["pairs"], state["block"] = 0.0, 0, 0
             state["epoch"] = epoch + 1
-            save(epoch + 1, 0)
-            last_ckpt = time.perf_counter()
+            ckpt.now(epoch + 1, 0)
     return state

@@ -74,6 +74,8 @@ def test_eval_and_similar_errors(tmp_path):
     (["glove", SAMPLE, "--window", "0"], "--window"),
     (["lm", SAMPLE, "--batch", "10000000", "--vocab-size", "50"], "--batch"),
     (["lm", SAMPLE, "--valid", "/nonexistent/valid"], "/nonexistent/valid"),
+    (["lm", SAMPLE, "--valid", f"{SAMPLE}/_eval/questions-words.txt", "--batch", "100000", "--vocab-size", "50"],
+     "--batch"),
 ])
 def test_glove_and_lm_bad_input(tmp_path, args, needle):
     assert_user_error(run_cli(*args, "--out", tmp_path / "o"), needle)
@@ -81,3 +83,5 @@ def test_glove_and_lm_bad_input(tmp_path, args, needle):
 
 def test_generate_bad_flags(tmp_path):
     assert_user_error(run_cli("generate", tmp_path / "none"), "model.npz")
+    assert_user_error(run_cli("generate", tmp_path / "none", "--tokens", "0"), "--tokens")
+    assert_user_error(run_cli("generate", tmp_path / "none", "--temperature", "0"), "--temperature")

@@ -15,10 +15,13 @@ SMALL = dict(vocab_size=200, emb=16, hidden=32, bptt=8, batch=4)
 
 
 def test_lm_vocabulary_counts_end_of_row_and_ends_with_unk(tmp_path):
-    write_parquet(str(tmp_path / "c" / "a.parquet"), ["a b a", "c a", "", "d"])
-    vocab = build_lm_vocab(discover([str(tmp_path / "c")]), VocabConfig(min_count=1), 3)
+    write_parquet(str(tmp_path / "c" / "a.parquet"), ["a b a", "c a", "", "d <unk> b"])
+    shards = discover([str(tmp_path / "c")])
+    vocab = build_lm_vocab(shards, VocabConfig(min_count=1), 3)
     assert vocab.words == [EOS, "a", UNK]
-    assert vocab.counts.tolist() == [4, 3, 3]  # </s> once per row; <unk> = b, c, d
+    assert vocab.counts.tolist() == [4, 3, 5]  # </s> once per row; <unk> = b, c, d, <unk>, b
+    vocab = build_lm_vocab(shards, VocabConfig(min_count=2), 10)
+    assert vocab.words == [EOS, "a", "b", UNK]  # c and d are seen once
 
 
 def test_streams_are_contiguous_slices_of_the_token_sequence(tmp_path):
@@ -27,7 +30,7 @@ def test_streams_are_contiguous_slices_of_the_token_sequence(tmp_path):
     m = train_lm(str(tmp_path / "c"), str(tmp_path / "run"), **{**SMALL, "batch": 3, "bptt": 5}, threads=1)
     corpus = EncodedCorpus.open(str(tmp_path / "run" / "cache"))
     seq = np.concatenate([ids for _, ids, _ in corpus.iter_blocks()])
-    s = Streams(corpus, 3)
+    s = Streams(corpus, 3, "test")
     w = s.window(5, 5)
     assert w.shape == (6, 3)
     for b in range(3):

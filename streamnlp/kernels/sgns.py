@@ -24,9 +24,9 @@ from .common import (
 # Measured on realtext, 2 threads: skip-gram 11% faster than np.exp under fastmath, same quality.
 EXP_TABLE_SIZE = 4096
 MAX_EXP = np.float32(8.0)
-_mid = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) + 0.5) / EXP_TABLE_SIZE * 2 * 8.0 - 8.0
+TABLE_SCALE = np.float32(EXP_TABLE_SIZE / (2 * MAX_EXP))
+_mid = (np.arange(EXP_TABLE_SIZE) + 0.5) / TABLE_SCALE - MAX_EXP
 SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_mid))).astype(np.float32)
-TABLE_SCALE = np.float32(EXP_TABLE_SIZE / (2 * 8.0))
 
 
 @njit(**JIT)
