@@ -14,7 +14,9 @@ from .encode import EncodedCorpus
 from .kernels.common import sub_blocks
 from .kernels.pairs import fill_pairs
 
-SUB_TOKENS = 16384
+# tokens per sub-block, the unit of Hogwild work and of the pair and noise generators: small enough that
+# threads take many each (dynamic scheduling, chunksize 1), so no thread idles long at a block's end.
+SUB_TOKENS = 4096
 
 
 def block_pairs(ids: np.ndarray, offsets: np.ndarray, *, window: int, seed: int, epoch: int, block: int,

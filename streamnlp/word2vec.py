@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numba
 import numpy as np
 from tqdm import tqdm
 
@@ -48,11 +49,12 @@ class Trainer:
         c = self.cfg
         subs = sub_blocks(offsets, SUB_TOKENS)
         max_len = int(np.diff(offsets).max())
-        losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
-                                    self.syn0, self.syn1, self.keep, c.sample > 0, self.prob, self.alias,
-                                    c.window, c.negative, c.effective_alpha(),
-                                    float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
-                                    trace, trace_n)
+        with numba.parallel_chunksize(1):  # sub-blocks go to whichever thread is free (they differ in cost)
+            losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
+                                        self.syn0, self.syn1, self.keep, c.sample > 0, self.prob, self.alias,
+                                        c.window, c.negative, c.effective_alpha(),
+                                        float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
+                                        trace, trace_n)
         return float(losses.sum()), int(pairs.sum())
 
 

@@ -1,4 +1,4 @@
-"""tools/bench.py on a tiny corpus: leaves results.json, results.md and scaling.png with every run."""
+"""tools/bench.py on a tiny corpus: leaves results.json (runs and parallel efficiency), results.md and scaling.png."""
 import json
 import subprocess
 import sys
@@ -26,3 +26,9 @@ def test_bench_writes_json_markdown_and_plot(tmp_path):
     assert "counting pass:" in (out / "results.md").read_text()
     assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert res.stdout.count("[bench]") == len(runs)
+    effs = json.load(open(out / "results.json"))["scaling"]
+    sg2 = {e["tool"]: e for e in effs if (e["model"], e["threads"]) == ("sg", 2)}
+    assert set(sg2) == {"streamnlp", "gensim"} and sg2["streamnlp"]["train_efficiency"] > 0
+    for e in sg2.values():
+        assert abs(e["efficiency"] - e["speedup"] / 2) < 0.01
+    assert "efficiency (end to end)" in (out / "results.md").read_text()

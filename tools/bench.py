@@ -163,11 +163,12 @@ def note(r: dict) -> str:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("| tool | model | threads | wall s | words/s | vs peer | peak RSS MiB | compile s | analogy | "
-            "WordSim | SimLex | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    head = ("| tool | model | threads | wall s | train s | words/s | vs peer | peak RSS MiB | compile s | analogy | "
+            "WordSim | SimLex | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     body = []
     for r in rows:
         body.append(f"| {r['tool']} | {r['model']} | {r['threads']} | {r['wall_seconds']:.1f} | "
+                    f"{r.get('train_seconds', '')} | "
                     f"{r.get('words_per_s', 0):,} | {r.get('vs_gensim', '')} | {r['peak_rss_mb']:.0f} | "
                     f"{r.get('compile_seconds', '')} | {r.get('analogy', '')} | {r.get('wordsim_rho', '')} | "
                     f"{r.get('simlex_rho', '')} | {note(r)} |")
@@ -200,6 +201,64 @@ def plot(rows: list[dict], path: str) -> None:
     fig.savefig(path, dpi=110)
 
 
+def cpu_name() -> str:
+    """The CPU's model name (/proc/cpuinfo on Linux), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
+def with_ratios(rows: list[dict]) -> None:
+    """vs_gensim on each streamnlp row: the peer's wall time over ours (training tokens/s ratio for LMs)."""
+    for r in rows:
+        g = next((x for x in rows if x["tool"] != "streamnlp" and x["model"] == r["model"]
+                  and (x["threads"] == r["threads"] or r["model"] == "vocab")), None)
+        if g is not None and r["tool"] == "streamnlp":
+            lm = r["model"].startswith("lm-")
+            ratio = r["words_per_s"] / g["words_per_s"] if lm else g["wall_seconds"] / r["wall_seconds"]
+            r["vs_gensim"] = round(ratio, 2)
+
+
+def scaling(rows: list[dict]) -> list[dict]:
+    """Parallel efficiency of each (tool, model) that has a 1-thread run: words/s at t threads over t times
+    the 1-thread words/s, end to end; for streamnlp also of the training loop alone (train_seconds)."""
+    out = []
+    for r in rows:
+        one = next((x for x in rows if (x["tool"], x["model"], x["threads"]) == (r["tool"], r["model"], 1)), None)
+        if one is None or r["threads"] == 1 or r["model"] == "vocab":
+            continue
+        e = {"tool": r["tool"], "model": r["model"], "threads": r["threads"],
+             "speedup": round(r["words_per_s"] / one["words_per_s"], 2),
+             "efficiency": round(r["words_per_s"] / one["words_per_s"] / r["threads"], 3)}
+        if r.get("train_seconds") and one.get("train_seconds"):
+            e["train_efficiency"] = round(one["train_seconds"] / r["train_seconds"] / r["threads"], 3)
+        out.append(e)
+    return out
+
+
+def scaling_table(effs: list[dict]) -> str:
+    if not effs:
+        return ""
+    head = ("| tool | model | threads | speedup over 1 thread | efficiency (end to end) | efficiency (training alone) |"
+            "\n|---|---|---|---|---|---|\n")
+    return head + "\n".join(f"| {e['tool']} | {e['model']} | {e['threads']} | {e['speedup']} | {e['efficiency']} | "
+                             f"{e.get('train_efficiency', '')} |" for e in effs) + "\n"
+
+
+def write_results(out: str, meta: dict, rows: list[dict]) -> None:
+    """results.json and results.md for the runs so far."""
+    with_ratios(rows)
+    effs = scaling(rows)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump({"meta": meta, "runs": rows, "scaling": effs}, f, indent=2)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(f"`{meta['command']}` on {meta['cores']} cores ({meta['cpu']}), {meta['date']}\n\n" + table(rows))
+        if effs:
+            f.write("\n" + scaling_table(effs))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", required=True)
@@ -219,6 +278,9 @@ def main() -> None:
     os.makedirs(a.out, exist_ok=True)
     threads = [int(t) for t in a.threads.split(",")]
     peers = [p for p in a.peers.split(",") if p and p != "none"]
+    meta = {"date": datetime.date.today().isoformat(), "cores": os.cpu_count(), "cpu": cpu_name(),
+            "python": platform.python_version(), "corpus": a.corpus, "epochs": a.epochs, "dim": a.dim,
+            "min_count": a.min_count, "command": " ".join(sys.argv)}
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="streamnlp-bench-") as work:
         for model in a.models.split(","):
@@ -239,22 +301,9 @@ def main() -> None:
                     print(f"[bench] {tool:9s} {model:5s} threads={t:2d} wall={r['wall_seconds']:.1f}s "
                           f"words/s={r['words_per_s']:,} rss={r['peak_rss_mb']:.0f}MiB "
                           f"analogy={r.get('analogy', '-')}", flush=True)
-    for r in rows:
-        g = next((x for x in rows if x["tool"] != "streamnlp" and x["model"] == r["model"]
-                  and (x["threads"] == r["threads"] or r["model"] == "vocab")), None)
-        if g is not None and r["tool"] == "streamnlp":  # wall-time ratio; training tokens/s ratio for LMs
-            lm = r["model"].startswith("lm-")
-            ratio = r["words_per_s"] / g["words_per_s"] if lm else g["wall_seconds"] / r["wall_seconds"]
-            r["vs_gensim"] = round(ratio, 2)
-    meta = {"date": datetime.date.today().isoformat(), "cores": os.cpu_count(), "cpu": platform.processor() or
-            platform.machine(), "python": platform.python_version(), "corpus": a.corpus, "epochs": a.epochs,
-            "dim": a.dim, "min_count": a.min_count, "command": " ".join(sys.argv)}
-    with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump({"meta": meta, "runs": rows}, f, indent=2)
-    with open(os.path.join(a.out, "results.md"), "w") as f:
-        f.write(f"`{meta['command']}` on {meta['cores']} cores ({meta['cpu']}), {meta['date']}\n\n" + table(rows))
-    plot(rows, os.path.join(a.out, "scaling.png"))
-    print(table(rows))
+                    write_results(a.out, meta, rows)  # after every run, so an interrupted sweep keeps its runs
+            plot(rows, os.path.join(a.out, "scaling.png"))
+    print(table(rows) + "\n" + scaling_table(scaling(rows)))
 
 
 if __name__ == "__main__":
