@@ -20,7 +20,7 @@ SUB_TOKENS = 4096
 
 
 def block_pairs(ids: np.ndarray, offsets: np.ndarray, *, window: int, seed: int, epoch: int, block: int,
-                keep: np.ndarray | None = None, dynamic: bool = True, harmonic: bool = False,
+                keep: np.ndarray | None = None, dynamic: bool = True, harmonic: bool = False, distinct: bool = False,
                 sub_tokens: int = SUB_TOKENS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All pairs of one block, in sub-block then position order."""
     subs = sub_blocks(offsets, sub_tokens)
@@ -33,19 +33,20 @@ def block_pairs(ids: np.ndarray, offsets: np.ndarray, *, window: int, seed: int,
     max_len = int(np.diff(offsets).max()) if len(offsets) > 1 else 0
     keep_arr = keep if keep is not None else np.ones(1, dtype=np.float32)
     counts = fill_pairs(ids, offsets, subs, max_len, keep_arr, keep is not None, window, dynamic, harmonic,
-                        seed, epoch, block, starts[:-1], center, context, weight)
+                        distinct, seed, epoch, block, starts[:-1], center, context, weight)
     take = np.concatenate([np.arange(s, s + c) for s, c in zip(starts[:-1], counts)]) if len(counts) else []
     return center[take], context[take], weight[take]
 
 
 def iter_pairs(corpus: EncodedCorpus, *, window: int = 5, seed: int = 1, epoch: int = 0,
-               keep: np.ndarray | None = None, dynamic: bool = True, harmonic: bool = False,
+               keep: np.ndarray | None = None, dynamic: bool = True, harmonic: bool = False, distinct: bool = False,
                sub_tokens: int = SUB_TOKENS) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(center, context, weight) arrays, one triple per block of the encoded corpus.
 
     keep: per-word keep probabilities (subsampling) or None; dynamic: word2vec's reduced window;
-    harmonic: weights 1/distance (GloVe) instead of 1.
+    harmonic: weights 1/distance (GloVe) instead of 1; distinct: a word repeated inside one window is
+    its context once (the pairs that shared-negative skip-gram trains on).
     """
     for b, ids, offsets in corpus.iter_blocks():
         yield block_pairs(ids, offsets, window=window, seed=seed, epoch=epoch, block=b, keep=keep,
-                          dynamic=dynamic, harmonic=harmonic, sub_tokens=sub_tokens)
+                          dynamic=dynamic, harmonic=harmonic, distinct=distinct, sub_tokens=sub_tokens)

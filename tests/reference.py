@@ -33,7 +33,7 @@ def below(x, n):
     return ((x >> 32) * n) >> 32
 
 
-def pairs(ids, offsets, subs, keep, window, dynamic, harmonic, seed, epoch, block):
+def pairs(ids, offsets, subs, keep, window, dynamic, harmonic, seed, epoch, block, distinct=False):
     """(center, context, weight) lists, exactly as kernels.pairs.fill_pairs should produce them."""
     out = []
     for b in range(len(subs) - 1):
@@ -51,8 +51,10 @@ def pairs(ids, offsets, subs, keep, window, dynamic, harmonic, seed, epoch, bloc
                 if dynamic:
                     x = next_u64(x)
                     r = below(x, window)
+                window_words = set()
                 for j in range(max(0, i - window + r), min(len(sent), i + window - r + 1)):
-                    if j != i:
+                    if j != i and not (distinct and sent[j] in window_words):
+                        window_words.add(sent[j])
                         out.append((sent[i], sent[j], 1.0 / abs(j - i) if harmonic else 1.0))
     return out
 

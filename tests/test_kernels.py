@@ -8,6 +8,7 @@ from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
 from streamnlp.kernels.sgns import ns_update
 from streamnlp.pairs import block_pairs
+from streamnlp.threads import thread_limits
 from streamnlp.vocab import build_vocab
 from streamnlp.word2vec import Trainer, init_weights
 
@@ -44,8 +45,26 @@ def test_fused_kernel_trains_on_exactly_the_iter_pairs_stream(tmp_path, small_co
     trace = np.zeros((1, len(ids) * 2 * cfg.window, 2), np.int32)
     trace_n = np.zeros(1, np.int64)
     _, n_pairs = tr.block(3, 0, 0, ids, offsets, trace, trace_n)
-    center, context, _ = block_pairs(ids, offsets, window=4, seed=9, epoch=3, block=0, keep=keep)
+    center, context, _ = block_pairs(ids, offsets, window=4, seed=9, epoch=3, block=0, keep=keep,
+                                     distinct=model == "sg" and shared)
     assert n_pairs == trace_n[0] == len(center) > 100
+    if model == "sg" and shared:  # the corpus repeats words inside windows, so distinct pairs are fewer
+        assert len(center) < len(block_pairs(ids, offsets, window=4, seed=9, epoch=3, block=0, keep=keep)[0])
     assert np.array_equal(trace[0, :n_pairs, 0], center)
     assert np.array_equal(trace[0, :n_pairs, 1], context)
     assert not np.array_equal(tr.syn0, init_weights(len(vocab), 8, 1)[0])
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_run_of_one_repeated_word_does_not_blow_up_its_vector(shared):
+    """realtext has rows of random 5-digit numbers in which only "00000" is in the vocabulary: encoded,
+    500 of it in a row. A window of k copies once took k stale steps at once, and against fresh
+    (zero) noise rows each step grew the row along itself: norm 1030 after one such run."""
+    V = 20000
+    syn0, syn1 = init_weights(V, 32, 1)
+    cfg = Word2VecConfig(model="sg", sample=0, shared_negatives=shared)
+    uniform = np.ones(V, np.float32), np.arange(V, dtype=np.int32)  # alias table of the uniform noise
+    tr = Trainer(cfg, np.ones(V, np.float32), *uniform, syn0, syn1, 500)
+    with thread_limits(1):
+        tr.block(0, 0, 0, np.zeros(500, np.int32), np.array([0, 500], np.int64))
+    assert np.linalg.norm(syn0[0]) < 5 and np.abs(syn1).max() < 2

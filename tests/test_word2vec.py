@@ -53,3 +53,4 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     from streamnlp.errors import UserError
     with pytest.raises(UserError, match="dim=8"):
         train_word2vec(SAMPLE, out, epochs=1, dim=16, resume=True)
+

@@ -102,6 +102,15 @@ def window_bounds(i, n, window, dynamic, state):
     return lo, hi, state
 
 
+@njit(**JIT)
+def seen(arr, n, w):
+    """Whether w is among arr[:n] (a window's context words so far: at most 2 * window of them)."""
+    for a in range(n):
+        if arr[a] == w:
+            return True
+    return False
+
+
 def sub_blocks(offsets: np.ndarray, sub_tokens: int) -> np.ndarray:
     """Sentence indices that split a block into sub-blocks of about sub_tokens tokens (the prange unit)."""
     n_tok = int(offsets[-1])

@@ -6,16 +6,16 @@ the fused training kernels, so both see exactly the same pairs for the same (see
 import numpy as np
 from numba import njit, prange
 
-from .common import JIT, PAIRS_STREAM, read_sentence, stream_seed, window_bounds
+from .common import JIT, PAIRS_STREAM, read_sentence, seen, stream_seed, window_bounds
 
 
 @njit(parallel=True, **JIT)
-def fill_pairs(ids, offsets, subs, max_len, keep, subsample, window, dynamic, harmonic, seed, epoch, block,
-               starts, center, context, weight):
+def fill_pairs(ids, offsets, subs, max_len, keep, subsample, window, dynamic, harmonic, distinct, seed, epoch,
+               block, starts, center, context, weight):
     """Write sub-block b's pairs into center/context/weight[starts[b]:]; returns the count per sub-block.
 
     starts[b] must leave room for 2 * window pairs per token of sub-block b. weight is 1, or
-    1/distance when `harmonic` (GloVe's weighting).
+    1/distance when `harmonic` (GloVe's weighting). `distinct` keeps a context word once per window.
     """
     n_sub = subs.shape[0] - 1
     counts = np.zeros(n_sub, dtype=np.int64)
@@ -27,8 +27,9 @@ def fill_pairs(ids, offsets, subs, max_len, keep, subsample, window, dynamic, ha
             n, state = read_sentence(ids, offsets[s], offsets[s + 1], keep, subsample, buf, state)
             for i in range(n):
                 lo, hi, state = window_bounds(i, n, window, dynamic, state)
+                k0 = k
                 for j in range(lo, hi):
-                    if j != i:
+                    if j != i and not (distinct and seen(context[k0:], k - k0, buf[j])):
                         center[k] = buf[i]
                         context[k] = buf[j]
                         weight[k] = np.float32(1.0) / np.float32(abs(j - i)) if harmonic else np.float32(1.0)

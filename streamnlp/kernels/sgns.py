@@ -16,6 +16,7 @@ from .common import (
     next_u64,
     prefetch_row,
     read_sentence,
+    seen,
     stream_seed,
     window_bounds,
 )
@@ -97,13 +98,14 @@ def draw_targets(center, negative, prob, alias, targets, state):
 
 
 @njit(**JIT)
-def prepare_center(buf, i, n, window, ctx, targets, draw, negative, prob, alias, ps, ns, syn0, syn1):
-    """Context words of center i into ctx and, if `draw`, its noise set into targets (only when it has
-    context, as word2vec); starts loading their rows. Returns (context size, targets, ps, ns)."""
+def prepare_center(buf, i, n, window, ctx, targets, draw, distinct, negative, prob, alias, ps, ns, syn0, syn1):
+    """Context words of center i into ctx (each once if `distinct`) and, if `draw`, its noise set into
+    targets (only when it has context, as word2vec); starts loading their rows. Returns (context size,
+    targets, ps, ns)."""
     lo, hi, ps = window_bounds(i, n, window, True, ps)
     m = 0
     for j in range(lo, hi):
-        if j != i:
+        if j != i and not (distinct and seen(ctx, m, buf[j])):
             ctx[m] = buf[j]
             prefetch_row(syn0, buf[j])
             m += 1
@@ -121,8 +123,10 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
     """One pass over a block (ids, sentence offsets) split at `subs`; returns (loss, positive pairs) per sub.
 
     sg: skip-gram (each context word predicts the center word); else CBOW (the mean of the context
-    predicts it). shared: skip-gram draws one noise set per window and updates the window's context
-    rows as one (m x nt) step; else one noise set per pair, as word2vec.c. The learning rate decays
+    predicts it). shared: skip-gram draws one noise set per window and updates the window's distinct
+    context rows as one (m x nt) step; else one noise set per pair, as word2vec.c. (A word repeated k
+    times in one window would take k stale steps at once; on runs like "00000 00000 ..." that feedback
+    blew rows up to norms in the thousands, so the shared step counts it once.) The learning rate decays
     linearly with the global token position pos0 + offset over `total` tokens, floored at alpha0*1e-4.
     trace (n_sub, cap, 2) records each positive (center, context) pair when it has rows (tests).
     """
@@ -132,6 +136,7 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
     pairs = np.zeros(n_sub, dtype=np.int64)
     tracing = trace.shape[0] > 0
     draw_early = shared or not sg  # one noise set per center: drawn when the center is prepared
+    distinct = shared and sg
     for b in prange(n_sub):
         ps = stream_seed(seed, epoch, block, b, PAIRS_STREAM)
         ns = stream_seed(seed, epoch, block, b, NOISE_STREAM)
@@ -153,14 +158,14 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                 continue
             # center i + 1 is prepared (window, noise words, prefetched rows) while center i trains;
             # each generator is still drawn in center order, so results do not change
-            ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx[0], targets[0], draw_early, negative,
-                                                  prob, alias, ps, ns, syn0, syn1)
+            ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx[0], targets[0], draw_early, distinct,
+                                                  negative, prob, alias, ps, ns, syn0, syn1)
             for i in range(n):
                 cur = i & 1
                 if i + 1 < n:
                     ms[1 - cur], nts[1 - cur], ps, ns = prepare_center(
-                        buf, i + 1, n, window, ctx[1 - cur], targets[1 - cur], draw_early, negative, prob, alias,
-                        ps, ns, syn0, syn1)
+                        buf, i + 1, n, window, ctx[1 - cur], targets[1 - cur], draw_early, distinct, negative, prob,
+                        alias, ps, ns, syn0, syn1)
                 m, nt, c, tg = ms[cur], nts[cur], ctx[cur], targets[cur]
                 if m == 0:
                     continue
