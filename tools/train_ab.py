@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""A/B of word2vec kernel settings: seconds of one training epoch alone, per thread count and variant.
+
+The corpus is counted and encoded once and held in memory; each (threads, variant) then trains one
+epoch from fresh weights, `--reps` times, in this one process, so the figures compare the kernel and
+nothing else. `--private N` also trains one epoch split over N processes of one thread, each with its
+own weights: the kernel's scaling with nothing shared between cores.
+
+usage: tools/train_ab.py --corpus DIR [--threads 1,2] [--vary hot_rows=0,256] [--model sg] [--reps 2]
+                         [--private N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+
+import numba
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import streamnlp.word2vec as w2v  # noqa: E402
+from streamnlp.config import Word2VecConfig  # noqa: E402
+from streamnlp.kernels.common import sub_blocks  # noqa: E402
+from streamnlp.prepare import prepare_corpus  # noqa: E402
+from streamnlp.rundir import make_config  # noqa: E402
+
+
+def epoch_seconds(cfg, vocab, tables, blocks, starts, n_tokens) -> float:
+    syn0, syn1 = w2v.init_weights(len(vocab), cfg.dim, cfg.seed)
+    tr = w2v.Trainer(cfg, *tables, syn0, syn1, n_tokens)
+    w2v.warm_up(tr)
+    t0 = time.perf_counter()
+    for b, ids, offsets in blocks:
+        tr.block(0, b, int(starts[b]), ids, offsets)
+    return time.perf_counter() - t0
+
+
+def private_worker(args) -> float:
+    """One process, one thread, its own weights: one epoch's share of pieces; its training seconds."""
+    settings, tables, n_words, n_tokens, pieces = args
+    numba.set_num_threads(1)
+    cfg = make_config(Word2VecConfig, settings)
+    tr = w2v.Trainer(cfg, *tables, *w2v.init_weights(n_words, cfg.dim, cfg.seed), n_tokens)
+    w2v.warm_up(tr)
+    t0 = time.perf_counter()
+    for k, start, ids, offsets in pieces:
+        tr.block(0, k, start, ids, offsets)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--model", default="sg")
+    ap.add_argument("--vary", default="hot_rows=0", help="a word2vec setting and its values, e.g. hot_rows=0,256")
+    ap.add_argument("--reps", type=int, default=2)
+    ap.add_argument("--private", type=int, default=0, help="also time one epoch over N one-thread processes")
+    a = ap.parse_args()
+    key, _, values = a.vary.partition("=")
+    kind = str(Word2VecConfig.__dataclass_fields__[key].type)
+    cast = (lambda v: v.lower() in ("1", "true", "yes")) if kind == "bool" else (
+        int if kind == "int" else float if "float" in kind else str)
+    threads = [int(t) for t in a.threads.split(",")]
+    base = {"model": a.model, "epochs": 1}
+    vocab, corpus, _ = prepare_corpus([a.corpus], tempfile.mkdtemp(prefix="train-ab-"),
+                                      make_config(Word2VecConfig, {**base, "threads": max(threads)}))
+    cfg0 = make_config(Word2VecConfig, base)
+    tables = (vocab.keep_probs(cfg0.sample), *vocab.noise_table())
+    blocks = list(corpus.iter_blocks(0))
+    results = []
+    for _ in range(a.reps):
+        for t in threads:
+            numba.set_num_threads(min(t, numba.config.NUMBA_NUM_THREADS))
+            for v in values.split(","):
+                cfg = make_config(Word2VecConfig, {**base, key: cast(v)})
+                s = epoch_seconds(cfg, vocab, tables, blocks, corpus.starts, corpus.n_tokens)
+                results.append({"model": a.model, "threads": t, key: cast(v), "seconds": round(s, 3)})
+                print(json.dumps(results[-1]), flush=True)
+    if a.private:
+        pieces = []  # whole-sentence pieces of ~64k tokens, dealt round-robin so the processes share evenly
+        for b, ids, off in blocks:
+            cuts = sub_blocks(off, 65536)
+            for c0, c1 in zip(cuts[:-1], cuts[1:]):
+                pieces.append((len(pieces), int(corpus.starts[b] + off[c0]), ids[off[c0]:off[c1]],
+                               off[c0:c1 + 1] - off[c0]))
+        jobs = [(base, tables, len(vocab), corpus.n_tokens, pieces[i::a.private]) for i in range(a.private)]
+        with mp.get_context("spawn").Pool(a.private) as pool:
+            secs = pool.map(private_worker, jobs)
+        results.append({"model": a.model, "private_processes": a.private, "seconds_max": round(max(secs), 3),
+                        "seconds_mean": round(float(np.mean(secs)), 3)})
+        print(json.dumps(results[-1]), flush=True)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
