@@ -77,7 +77,8 @@ class GloveConfig(VocabConfig):
     window: int = opt(10, "context words on each side; a pair at distance d counts 1/d", lo=1, hi=1000)
     x_max: float = opt(100.0, "counts above this get full weight in the loss", lo=1e-6)
     alpha: float = opt(0.75, "exponent of the weighting f(x) = min(1, (x / x_max)^alpha)", lo=0.0, hi=10.0)
-    eta: float = opt(0.05, "AdaGrad's initial learning rate", lo=1e-9, hi=10.0)
+    eta: float = opt(0.05, "AdaGrad's initial learning rate of the vectors (the biases step by their bare "
+                           "gradient, as in GloVe C)", lo=1e-9, hi=10.0)
     grad_clip: float = opt(100.0, "clip each gradient component to [-grad_clip, grad_clip]", lo=1e-9)
     epochs: int = opt(15, "passes over the co-occurrence records", lo=1, aliases=("--iter",))
     memory: float = opt(2048.0, "MB of buffers for counting co-occurrences (a soft limit; runs spill to "

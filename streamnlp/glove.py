@@ -25,11 +25,10 @@ PARAMS = ("W", "C", "bw", "bc", "gW", "gC", "gbw", "gbc")
 
 
 def init_params(n_words: int, dim: int, seed: int) -> dict[str, np.ndarray]:
-    """GloVe C's start: vectors uniform in [-0.5/(D+1), 0.5/(D+1)), biases 0, AdaGrad sums 1."""
+    """GloVe C's start: vectors and biases uniform in [-0.5/D, 0.5/D), AdaGrad sums 1."""
     rng = np.random.default_rng(seed)
-    p = {k: ((rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim + 1))
-         for k in ("W", "C")}
-    p.update(bw=np.zeros(n_words, np.float32), bc=np.zeros(n_words, np.float32))
+    p = {k: ((rng.random(shape, dtype=np.float32) - np.float32(0.5)) / np.float32(dim))
+         for k, shape in (("W", (n_words, dim)), ("C", (n_words, dim)), ("bw", n_words), ("bc", n_words))}
     p.update(gW=np.ones((n_words, dim), np.float32), gC=np.ones((n_words, dim), np.float32),
              gbw=np.ones(n_words, np.float32), gbc=np.ones(n_words, np.float32))
     return p

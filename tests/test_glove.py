@@ -78,8 +78,8 @@ def test_train_records_matches_numpy_reference():
         i, j = rows[r], cols[r]
         diff = ref["W"][i] @ ref["C"][j] + ref["bw"][i] + ref["bc"][j] - logx[r]
         cost += 0.5 * fx[r] * diff * diff
-        fd = fx[r] * diff * 0.05
-        g1, g2 = np.clip(fd * ref["C"][j], -100, 100), np.clip(fd * ref["W"][i], -100, 100)
+        fd = fx[r] * diff  # GloVe C: vectors step by eta * clipped gradient, biases by the bare gradient
+        g1, g2 = np.clip(fd * ref["C"][j], -100, 100) * 0.05, np.clip(fd * ref["W"][i], -100, 100) * 0.05
         ref["W"][i] -= g1 / np.sqrt(ref["gW"][i])
         ref["C"][j] -= g2 / np.sqrt(ref["gC"][j])
         ref["gW"][i] += g1 * g1
@@ -93,9 +93,11 @@ def test_train_records_matches_numpy_reference():
     assert costs.sum() == pytest.approx(cost, rel=1e-5)
 
 
-# Calibrated on sample_corpus with the defaults, 2 threads, seeds 1..6: 0.631 0.612 0.610 0.676 0.642 0.672
-# (GloVe learns the planted relations less sharply than word2vec here); a kernel that learns nothing scores ~0.
-MIN_ACCURACY = 0.55
+# Calibrated on sample_corpus with the defaults, 2 threads, seeds 1..6: 0.210 0.254 0.263 0.303 0.297 0.358
+# (other runs of seeds 1, 2: 0.225 0.233 0.275). GloVe learns the planted relations less sharply than
+# word2vec here, and less since the biases step as GloVe C's do (without eta; with eta these seeds gave
+# 0.61-0.68, while realtext's WordSim was 0.011 lower). A kernel that learns nothing scores ~0.
+MIN_ACCURACY = 0.15
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -117,15 +117,14 @@ def train_records(rows, cols, logx, fx, W, C, bw, bc, gW, gC, gbw, gbc, eta, cli
                 continue
             fdiff = fx[r] * diff
             cost += 0.5 * fdiff * diff
-            fdiff *= eta
-            for d in range(D):
-                g1 = min(max(fdiff * C[j, d], -clip), clip)
-                g2 = min(max(fdiff * W[i, d], -clip), clip)
+            for d in range(D):  # GloVe C: clip the gradient, then scale by eta
+                g1 = min(max(fdiff * C[j, d], -clip), clip) * eta
+                g2 = min(max(fdiff * W[i, d], -clip), clip) * eta
                 W[i, d] -= g1 / np.sqrt(gW[i, d])
                 C[j, d] -= g2 / np.sqrt(gC[j, d])
                 gW[i, d] += g1 * g1
                 gC[j, d] += g2 * g2
-            bw[i] -= fdiff / np.sqrt(gbw[i])
+            bw[i] -= fdiff / np.sqrt(gbw[i])  # GloVe C's biases: AdaGrad on the unscaled gradient (no eta)
             bc[j] -= fdiff / np.sqrt(gbc[j])
             gbw[i] += fdiff * fdiff
             gbc[j] += fdiff * fdiff
