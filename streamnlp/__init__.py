@@ -1,4 +1,5 @@
 """streamnlp: a Numba-jitted streaming trainer of word vectors and recurrent language models."""
+import importlib
 import os
 
 # OpenBLAS's idle threads spin for ~2^25 cycles after each call and then fight the Numba kernels that
@@ -6,11 +7,20 @@ import os
 # unless the user chose otherwise; read when OpenBLAS loads, so only if numpy is not imported yet.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 from .errors import UserError  # noqa: E402
-from .glove import train_glove  # noqa: E402
-from .lm import load_lm, train_lm  # noqa: E402
-from .vectors import KeyedVectors, load_vectors  # noqa: E402
-from .vocab import Vocab  # noqa: E402
-from .word2vec import train_word2vec  # noqa: E402
+
+# The public names load their module on first use, so `stream-train word2vec` does not import GloVe's
+# and the language models' modules (0.1 s of every run's start).
+_LAZY = {"KeyedVectors": "vectors", "load_vectors": "vectors", "Vocab": "vocab", "train_word2vec": "word2vec",
+         "train_glove": "glove", "load_lm": "lm", "train_lm": "lm"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["KeyedVectors", "UserError", "Vocab", "load_lm", "load_vectors", "train_glove", "train_lm",
            "train_word2vec"]
