@@ -14,8 +14,8 @@ from .encode import EncodedCorpus
 from .kernels.common import sub_blocks
 from .kernels.pairs import fill_pairs
 
-# tokens per sub-block, the unit of Hogwild work and of the pair and noise generators: small enough that
-# threads take many each (dynamic scheduling, chunksize 1), so no thread idles long at a block's end.
+# tokens per sub-block, the unit of Hogwild work (handed out one at a time) and of the pair and noise
+# generators; 4096 and 16384 trained equally fast on 2 and on 16 cores (docs/benchmarks.md).
 SUB_TOKENS = 4096
 
 

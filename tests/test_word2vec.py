@@ -55,7 +55,6 @@ def test_resume_with_other_settings_is_refused(tmp_path):
         train_word2vec(SAMPLE, out, epochs=1, dim=16, resume=True)
 
 
-
 @pytest.mark.parametrize("model", ["sg", "cbow"])
 def test_hot_row_copies_change_nothing_but_rounding_on_one_thread(tmp_path, model):
     """On one thread no one else writes the hot rows, so training on copies and adding the change back

@@ -248,12 +248,13 @@ def scaling_table(effs: list[dict]) -> str:
 
 
 def write_results(out: str, meta: dict, rows: list[dict]) -> None:
-    """results.json and results.md for the runs so far."""
+    """results.json and results.md for the runs so far (each replaced whole, so a killed sweep leaves both)."""
+    from streamnlp.atomic import atomic_write
     with_ratios(rows)
     effs = scaling(rows)
-    with open(os.path.join(out, "results.json"), "w") as f:
+    with atomic_write(os.path.join(out, "results.json"), "w") as f:
         json.dump({"meta": meta, "runs": rows, "scaling": effs}, f, indent=2)
-    with open(os.path.join(out, "results.md"), "w") as f:
+    with atomic_write(os.path.join(out, "results.md"), "w") as f:
         f.write(f"`{meta['command']}` on {meta['cores']} cores ({meta['cpu']}), {meta['date']}\n\n" + table(rows))
         if effs:
             f.write("\n" + scaling_table(effs))
