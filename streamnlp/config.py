@@ -56,9 +56,6 @@ class Word2VecConfig(VocabConfig):
     shared_negatives: bool = opt(True, "draw the noise words once per context window and update the window as "
                                        "one small matrix product (Intel's pWord2Vec); --no-shared-negatives "
                                        "draws them per pair as word2vec.c does")
-    hot_rows: int = opt(0, "each Hogwild work unit (4096 tokens) trains on its own copy of the input and output "
-                           "rows of the N most frequent words and adds its change to the shared rows at its end, so "
-                           "those rows stop moving between cores (for many-core machines; 0 = plain Hogwild)", lo=0)
     checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
                                   lo=0.0)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")

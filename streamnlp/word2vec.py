@@ -51,8 +51,7 @@ class Trainer:
         max_len = int(np.diff(offsets).max())
         with numba.parallel_chunksize(1):  # sub-blocks go to whichever thread is free (they differ in cost)
             losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
-                                        self.syn0, self.syn1, c.hot_rows, self.keep, c.sample > 0, self.prob,
-                                        self.alias,
+                                        self.syn0, self.syn1, self.keep, c.sample > 0, self.prob, self.alias,
                                         c.window, c.negative, c.effective_alpha(),
                                         float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
                                         trace, trace_n)

@@ -8,11 +8,11 @@ from conftest import ROOT, SAMPLE
 
 def test_train_ab_times_every_variant_and_the_private_split():
     res = subprocess.run([sys.executable, "tools/train_ab.py", "--corpus", SAMPLE, "--threads", "1,2",
-                          "--vary", "hot_rows=0,64", "--reps", "1", "--private", "2"],
+                          "--vary", "window=3,5", "--reps", "1", "--private", "2"],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
     runs = json.loads(res.stdout.strip().splitlines()[-1])
-    assert {(r["threads"], r["hot_rows"]) for r in runs if "threads" in r} == {(1, 0), (1, 64), (2, 0), (2, 64)}
+    assert {(r["threads"], r["window"]) for r in runs if "threads" in r} == {(1, 3), (1, 5), (2, 3), (2, 5)}
     assert all(r["seconds"] > 0 for r in runs if "threads" in r)
     private = runs[-1]
     assert private["private_processes"] == 2 and 0 < private["seconds_mean"] <= private["seconds_max"]

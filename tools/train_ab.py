@@ -6,7 +6,7 @@ epoch from fresh weights, `--reps` times, in this one process, so the figures co
 nothing else. `--private N` also trains one epoch split over N processes of one thread, each with its
 own weights: the kernel's scaling with nothing shared between cores.
 
-usage: tools/train_ab.py --corpus DIR [--threads 1,2] [--vary hot_rows=0,256] [--model sg] [--reps 2]
+usage: tools/train_ab.py --corpus DIR [--threads 1,2] [--vary shared_negatives=true,false] [--model sg] [--reps 2]
                          [--private N]
 """
 from __future__ import annotations
@@ -58,7 +58,7 @@ def main() -> None:
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--model", default="sg")
-    ap.add_argument("--vary", default="hot_rows=0", help="a word2vec setting and its values, e.g. hot_rows=0,256")
+    ap.add_argument("--vary", default="window=5", help="a word2vec setting and its values, e.g. window=5,10")
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--private", type=int, default=0, help="also time one epoch over N one-thread processes")
     a = ap.parse_args()

@@ -41,17 +41,14 @@ def table_sigmoid(f):
 
 
 @njit(**JIT)
-def ns_update(inp, m, targets, nt, syn1, hot1, alpha, grad, g):
+def ns_update(inp, m, targets, nt, syn1, alpha, grad, g):
     """The negative-sampling step shared by both models.
 
     inp[:m] (m, D) input vectors, targets[:nt] output rows (targets[0] is the observed word, the rest
     noise). Raises inp[a] . syn1[targets[0]] and lowers the noise scores by SGD on the logistic loss:
     scores come from the weights as given; then, target by target and input by input, grad[a] takes
-    g * syn1[w] before syn1[w] takes g * inp[a] (word2vec.c's order when m == 1). Rows w below
-    len(hot1) are read and written in hot1 (the thread's copy of the hottest rows) instead of syn1.
-    Returns the summed loss.
+    g * syn1[w] before syn1[w] takes g * inp[a] (word2vec.c's order when m == 1). Returns the summed loss.
     """
-    H = hot1.shape[0]
     D = inp.shape[1]
     loss = 0.0
     likelihood = 1.0  # product of the model's probabilities of the labels; one log per underflow guard
@@ -59,10 +56,9 @@ def ns_update(inp, m, targets, nt, syn1, hot1, alpha, grad, g):
     for a in range(m):
         for t in range(nt):
             w = targets[t]
-            out = hot1 if w < H else syn1
             f = np.float32(0.0)
             for d in range(D):
-                f += inp[a, d] * out[w, d]
+                f += inp[a, d] * syn1[w, d]
             s = table_sigmoid(f)
             if t == 0:
                 g[a, t] = (one - s) * alpha
@@ -79,12 +75,11 @@ def ns_update(inp, m, targets, nt, syn1, hot1, alpha, grad, g):
             grad[a, d] = np.float32(0.0)
     for t in range(nt):
         w = targets[t]
-        out = hot1 if w < H else syn1
         for a in range(m):
             ga = g[a, t]
             for d in range(D):
-                grad[a, d] += ga * out[w, d]
-                out[w, d] += ga * inp[a, d]
+                grad[a, d] += ga * syn1[w, d]
+                syn1[w, d] += ga * inp[a, d]
     return loss
 
 
@@ -103,7 +98,7 @@ def draw_targets(center, negative, prob, alias, targets, state):
 
 
 @njit(**JIT)
-def prepare_center(buf, i, n, window, ctx, targets, draw, distinct, negative, prob, alias, ps, ns, syn0, syn1, H):
+def prepare_center(buf, i, n, window, ctx, targets, draw, distinct, negative, prob, alias, ps, ns, syn0, syn1):
     """Context words of center i into ctx (each once if `distinct`) and, if `draw`, its noise set into
     targets (only when it has context, as word2vec); starts loading their rows. Returns (context size,
     targets, ps, ns)."""
@@ -112,20 +107,18 @@ def prepare_center(buf, i, n, window, ctx, targets, draw, distinct, negative, pr
     for j in range(lo, hi):
         if j != i and not (distinct and seen(ctx, m, buf[j])):
             ctx[m] = buf[j]
-            if buf[j] >= H:
-                prefetch_row(syn0, buf[j])
+            prefetch_row(syn0, buf[j])
             m += 1
     nt = 0
     if m > 0 and draw:
         nt, ns = draw_targets(buf[i], negative, prob, alias, targets, ns)
         for t in range(nt):
-            if targets[t] >= H:
-                prefetch_row(syn1, targets[t])
+            prefetch_row(syn1, targets[t])
     return m, nt, ps, ns
 
 
 @njit(parallel=True, **JIT)
-def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, hot, keep, subsample, prob, alias, window,
+def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsample, prob, alias, window,
                 negative, alpha0, pos0, total, seed, epoch, block, trace, trace_n):
     """One pass over a block (ids, sentence offsets) split at `subs`; returns (loss, positive pairs) per sub.
 
@@ -135,13 +128,9 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, hot, keep, 
     times in one window would take k stale steps at once; on runs like "00000 00000 ..." that feedback
     blew rows up to norms in the thousands, so the shared step counts it once.) The learning rate decays
     linearly with the global token position pos0 + offset over `total` tokens, floored at alpha0*1e-4.
-    hot: each sub-block trains on its own copy of the rows of words 0..hot-1 (the most frequent, which
-    every thread writes all the time) and adds its change to the shared rows at its end, so their
-    cache lines move between cores once per sub-block rather than at nearly every use; 0 = plain Hogwild.
     trace (n_sub, cap, 2) records each positive (center, context) pair when it has rows (tests).
     """
     n_sub = subs.shape[0] - 1
-    H = min(hot, syn0.shape[0])
     D = syn0.shape[1]
     losses = np.zeros(n_sub)
     pairs = np.zeros(n_sub, dtype=np.int64)
@@ -159,10 +148,6 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, hot, keep, 
         inp = np.empty((2 * window, D), dtype=np.float32)
         grad = np.empty((2 * window, D), dtype=np.float32)
         g = np.empty((2 * window, negative + 1), dtype=np.float32)
-        hot0 = syn0[:H].copy()
-        hot1 = syn1[:H].copy()
-        base0 = hot0.copy()
-        base1 = hot1.copy()
         loss = 0.0
         npairs = 0
         for s in range(subs[b], subs[b + 1]):
@@ -174,13 +159,13 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, hot, keep, 
             # center i + 1 is prepared (window, noise words, prefetched rows) while center i trains;
             # each generator is still drawn in center order, so results do not change
             ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx[0], targets[0], draw_early, distinct,
-                                                  negative, prob, alias, ps, ns, syn0, syn1, H)
+                                                  negative, prob, alias, ps, ns, syn0, syn1)
             for i in range(n):
                 cur = i & 1
                 if i + 1 < n:
                     ms[1 - cur], nts[1 - cur], ps, ns = prepare_center(
                         buf, i + 1, n, window, ctx[1 - cur], targets[1 - cur], draw_early, distinct, negative, prob,
-                        alias, ps, ns, syn0, syn1, H)
+                        alias, ps, ns, syn0, syn1)
                 m, nt, c, tg = ms[cur], nts[cur], ctx[cur], targets[cur]
                 if m == 0:
                     continue
@@ -194,46 +179,37 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, hot, keep, 
                 if not draw_early:  # skip-gram, a noise set per pair (word2vec.c)
                     for a in range(m):
                         r = c[a]
-                        src = hot0 if r < H else syn0
                         nt, ns = draw_targets(center, negative, prob, alias, tg, ns)
                         for d in range(D):
-                            inp[0, d] = src[r, d]
-                        loss += ns_update(inp, 1, tg, nt, syn1, hot1, alpha, grad, g)
+                            inp[0, d] = syn0[r, d]
+                        loss += ns_update(inp, 1, tg, nt, syn1, alpha, grad, g)
                         for d in range(D):
-                            src[r, d] += grad[0, d]
+                            syn0[r, d] += grad[0, d]
                 elif sg:
                     for a in range(m):
                         r = c[a]
-                        src = hot0 if r < H else syn0
                         for d in range(D):
-                            inp[a, d] = src[r, d]
-                    loss += ns_update(inp, m, tg, nt, syn1, hot1, alpha, grad, g)
+                            inp[a, d] = syn0[r, d]
+                    loss += ns_update(inp, m, tg, nt, syn1, alpha, grad, g)
                     for a in range(m):
                         r = c[a]
-                        src = hot0 if r < H else syn0
                         for d in range(D):
-                            src[r, d] += grad[a, d]
+                            syn0[r, d] += grad[a, d]
                 else:
                     scale = np.float32(1.0) / np.float32(m)
                     for d in range(D):
                         inp[0, d] = np.float32(0.0)
                     for a in range(m):
                         r = c[a]
-                        src = hot0 if r < H else syn0
                         for d in range(D):
-                            inp[0, d] += src[r, d]
+                            inp[0, d] += syn0[r, d]
                     for d in range(D):
                         inp[0, d] *= scale
-                    loss += ns_update(inp, 1, tg, nt, syn1, hot1, alpha, grad, g) * m
+                    loss += ns_update(inp, 1, tg, nt, syn1, alpha, grad, g) * m
                     for a in range(m):
                         r = c[a]
-                        src = hot0 if r < H else syn0
                         for d in range(D):
-                            src[r, d] += grad[0, d]
-        for w in range(H):  # the sub-block's change to the hot rows, added to whatever the others wrote meanwhile
-            for d in range(D):
-                syn0[w, d] += hot0[w, d] - base0[w, d]
-                syn1[w, d] += hot1[w, d] - base1[w, d]
+                            syn0[r, d] += grad[0, d]
         losses[b] = loss
         pairs[b] = npairs
     return losses, pairs
