@@ -3,8 +3,9 @@
 
 The corpus is counted and encoded once and held in memory; each (threads, variant) then trains one
 epoch from fresh weights, `--reps` times, in this one process, so the figures compare the kernel and
-nothing else. `--private N` also trains one epoch split over N processes of one thread, each with its
-own weights: the kernel's scaling with nothing shared between cores.
+nothing else. `--private N` also trains one epoch (default settings but --model) split over N
+processes of one thread, each with its own weights: the kernel's scaling with nothing shared between
+cores.
 
 usage: tools/train_ab.py --corpus DIR [--threads 1,2] [--vary shared_negatives=true,false] [--model sg] [--reps 2]
                          [--private N]
