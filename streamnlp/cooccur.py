@@ -37,6 +37,13 @@ class Run:
     keys: np.ndarray  # int64 center * V + context, sorted, unique
     vals: np.ndarray  # int64 weight sums (count * scale)
 
+    @property
+    def n(self) -> int:
+        return len(self.keys)
+
+    def read(self, start: int, count: int) -> Run:
+        return Run(self.keys[start:start + count], self.vals[start:start + count])
+
 
 class RunFile:
     """A sorted run on disk (keys in PATH.keys, values in PATH.vals), appended piece by piece, read in slices."""
@@ -53,7 +60,7 @@ class RunFile:
             f.write(run.keys.tobytes())
         with open(self.path + ".vals", "ab") as f:
             f.write(run.vals.tobytes())
-        self.n += len(run.keys)
+        self.n += run.n
 
     def read(self, start: int, count: int) -> Run:
         count = max(0, min(count, self.n - start))
@@ -77,23 +84,22 @@ def _reduce(keys: np.ndarray, vals: np.ndarray) -> Run:
 
 
 def merge_runs(sources: list, budget: int):
-    """Bounded k-way merge of sorted runs (Run in memory or RunFile): yields reduced Run pieces in key order.
-    Each round tops every source up to budget / len(sources) records held and emits every key up to
+    """Bounded k-way merge of sorted runs (Run in memory or RunFile, read alike): yields reduced Run
+    pieces in key order. Each round tops every source up to budget / len(sources) records held and emits every key up to
     the smallest last key read, which no source can add to later: at most ~2 * budget records held."""
     chunk = max(4096, budget // max(1, len(sources)))
     pos = [0] * len(sources)
     held = [Run(np.empty(0, np.int64), np.empty(0, np.int64)) for _ in sources]
     while True:
         for s, src in enumerate(sources):
-            if len(held[s].keys) < chunk and pos[s] < (src.n if isinstance(src, RunFile) else len(src.keys)):
-                more = src.read(pos[s], chunk) if isinstance(src, RunFile) else Run(
-                    src.keys[pos[s]:pos[s] + chunk], src.vals[pos[s]:pos[s] + chunk])
-                pos[s] += len(more.keys)
+            if held[s].n < chunk and pos[s] < src.n:
+                more = src.read(pos[s], chunk)
+                pos[s] += more.n
                 held[s] = Run(np.concatenate([held[s].keys, more.keys]), np.concatenate([held[s].vals, more.vals]))
-        live = [s for s in range(len(sources)) if len(held[s].keys)]
+        live = [s for s in range(len(sources)) if held[s].n]
         if not live:
             return
-        exhausted = [pos[s] >= (src.n if isinstance(src, RunFile) else len(src.keys)) for s, src in enumerate(sources)]
+        exhausted = [pos[s] >= src.n for s, src in enumerate(sources)]
         limit = min((held[s].keys[-1] for s in live if not exhausted[s]), default=np.iinfo(np.int64).max)
         parts_k, parts_v = [], []
         for s in live:
@@ -175,7 +181,7 @@ def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: f
             pairs = np.sort(np.concatenate([packed[s:s + c] for s, c in zip(starts[:-1], n)]))
             if len(pairs):
                 mem_runs.append(Run(*unpack_sorted(pairs, window, weights)))
-            if sum(len(r.keys) for r in mem_runs) > run_cap:
+            if sum(r.n for r in mem_runs) > run_cap:
                 spill()
             first = last
     del packed
@@ -192,7 +198,7 @@ def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: f
 def _shuffle(sources: list, V: int, scale: int, folder: str, seed: int, chunk: int, budget: int) -> Cooccurrence:
     """Merge every run into records scattered over random buckets, then permute each bucket in memory
     (a bucket of n records needs 32 n bytes then: read, permutation, permuted copy)."""
-    total = sum(s.n if isinstance(s, RunFile) else len(s.keys) for s in sources)  # upper bound on records
+    total = sum(s.n for s in sources)  # upper bound on records
     n_buckets = min(MAX_BUCKETS, max(1, -(-total * RECORD.itemsize // max(budget // 3, 1))))
     rng = np.random.default_rng(seed)
     paths = [os.path.join(folder, f"bucket-{b:05d}.bin") for b in range(n_buckets)]
