@@ -56,7 +56,6 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
             params = init_params(len(vocab), cfg.dim, cfg.seed)
             state = {"epoch": 0, "bucket": 0, "cost": 0.0, "epoch_cost": [], "skipped": 0, "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens}
-        start_epoch = state["epoch"]
         state = _epochs(params, co, state, ckpt_dir, cfg, threads)
     t_out = time.perf_counter()
     vectors = params["W"] + params["C"]
@@ -67,7 +66,7 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
         "vocab_size": len(vocab), "cooccurrence_records": co.n_records, "epochs": cfg.epochs, "threads": threads,
         "seconds": round(seconds, 3), "count_seconds": round(count_seconds, 3),
         "train_seconds": round(state["train_seconds"], 3),
-        "records_per_s": round(co.n_records * (cfg.epochs - start_epoch) / max(state["train_seconds"], 1e-9)),
+        "records_per_s": round(co.n_records * cfg.epochs / max(state["train_seconds"], 1e-9)),  # both over all epochs
         "write_seconds": round(time.perf_counter() - t_out, 3), **{k: round(v, 3) for k, v in timings.items()},
         "cost_per_epoch": state["epoch_cost"], "final_cost": state["epoch_cost"][-1] if state["epoch_cost"] else None,
         "skipped_nonfinite": state["skipped"], "resumed": saved is not None,
