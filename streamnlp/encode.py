@@ -105,6 +105,7 @@ class EncodedCorpus:
 
     def __init__(self, folder: str, blocks: list[Block], key: str):
         self.folder, self.blocks, self.key = folder, blocks, key
+        self._ids: dict[int, np.ndarray] = {}  # part -> its token file, memory-mapped on first read_span
         self.starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in blocks])]).astype(np.int64)
         self.n_tokens = int(self.starts[-1])
 
@@ -137,11 +138,14 @@ class EncodedCorpus:
         while got < count:
             i = int(np.searchsorted(self.starts, start + got, side="right")) - 1
             b = self.blocks[i]
-            offset = start + got - int(self.starts[i])
-            n = min(count - got, b.n_tokens - offset)
-            with open(_path(self.folder, b.part, "ids"), "rb") as f:
-                f.seek(4 * (b.tok_start + offset))
-                out[got:got + n] = np.fromfile(f, dtype=np.int32, count=n)
+            if b.part not in self._ids:
+                self._ids[b.part] = np.memmap(_path(self.folder, b.part, "ids"), dtype=np.int32, mode="r")
+            first = b.tok_start + start + got - int(self.starts[i])
+            n = min(count - got, b.tok_start + b.n_tokens - first)
+            piece = self._ids[b.part][first:first + n]
+            if len(piece) != n:
+                raise UserError(f"{self.folder}: the token cache is truncated; delete it to rebuild")
+            out[got:got + n] = piece
             got += n
         return out
 

@@ -2,11 +2,13 @@
 import os
 
 import numpy as np
+import pytest
 from conftest import random_rows, write_parquet
 
 from streamnlp.config import VocabConfig
 from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
+from streamnlp.errors import UserError
 from streamnlp.vocab import build_vocab
 
 
@@ -59,3 +61,21 @@ def test_cache_is_reused_only_for_the_same_inputs(tmp_path, small_corpus):
     assert np.array_equal(np.concatenate([i for _, i, _ in lower.iter_blocks()]),
                           np.concatenate([i for _, i, _ in first.iter_blocks()]))
     assert lower.blocks != first.blocks
+
+
+def test_read_span_crosses_blocks_and_shards_and_refuses_a_truncated_cache(tmp_path):
+    write_parquet(str(tmp_path / "c" / "a.parquet"), random_rows(300, seed=6))
+    write_parquet(str(tmp_path / "c" / "b.parquet"), random_rows(300, seed=7))
+    cfg = VocabConfig(min_count=1, block_tokens=500)
+    shards = discover([str(tmp_path / "c")])
+    corpus = encode_corpus(shards, build_vocab(shards, cfg), cfg, str(tmp_path / "cache"))
+    flat = np.concatenate([corpus.read_block(i)[0] for i in range(len(corpus.blocks))])
+    assert len({b.part for b in corpus.blocks}) == 2 and len(corpus.blocks) > 4
+    for start, count in [(0, len(flat)), (490, 30), (int(corpus.starts[3]) - 1, 700), (len(flat) - 5, 5)]:
+        assert np.array_equal(corpus.read_span(start, count), flat[start:start + count])
+    cache = str(tmp_path / "cache")
+    ids_file = os.path.join(cache, sorted(f for f in os.listdir(cache) if "ids" in f)[-1])
+    os.truncate(ids_file, os.path.getsize(ids_file) - 40)
+    fresh = type(corpus).open(cache)
+    with pytest.raises(UserError, match="truncated"):
+        fresh.read_span(len(flat) - 20, 20)
