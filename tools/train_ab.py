@@ -69,11 +69,12 @@ def main() -> None:
         int if kind == "int" else float if "float" in kind else str)
     threads = [int(t) for t in a.threads.split(",")]
     base = {"model": a.model, "epochs": 1}
-    vocab, corpus, _ = prepare_corpus([a.corpus], tempfile.mkdtemp(prefix="train-ab-"),
-                                      make_config(Word2VecConfig, {**base, "threads": max(threads)}))
+    with tempfile.TemporaryDirectory(prefix="train-ab-") as work:  # the blocks are held in memory below
+        vocab, corpus, _ = prepare_corpus([a.corpus], work,
+                                          make_config(Word2VecConfig, {**base, "threads": max(threads)}))
+        blocks = list(corpus.iter_blocks(0))
     cfg0 = make_config(Word2VecConfig, base)
     tables = (vocab.keep_probs(cfg0.sample), *vocab.noise_table())
-    blocks = list(corpus.iter_blocks(0))
     results = []
     for _ in range(a.reps):
         for t in threads:
