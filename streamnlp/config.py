@@ -41,7 +41,15 @@ class VocabConfig(CorpusConfig):
 
 
 @dataclass
-class Word2VecConfig(VocabConfig):
+class RunConfig(VocabConfig):
+    """What every trainer's run has: periodic checkpoints and --resume."""
+    checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
+                                  lo=0.0)
+    resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
+
+
+@dataclass
+class Word2VecConfig(RunConfig):
     """Skip-gram / CBOW with negative sampling; defaults are word2vec's."""
     model: str = opt("sg", "sg = skip-gram, cbow = continuous bag of words", choices=("sg", "cbow"))
     dim: int = opt(100, "vector dimension", lo=1, hi=10_000, aliases=("--size",))
@@ -56,10 +64,7 @@ class Word2VecConfig(VocabConfig):
     shared_negatives: bool = opt(True, "draw the noise words once per context window and update the window as "
                                        "one small matrix product (Intel's pWord2Vec); --no-shared-negatives "
                                        "draws them per pair as word2vec.c does")
-    checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
-                                  lo=0.0)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
-    resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
 
     def effective_alpha(self) -> float:
         if self.alpha is not None:
@@ -68,7 +73,7 @@ class Word2VecConfig(VocabConfig):
 
 
 @dataclass
-class GloveConfig(VocabConfig):
+class GloveConfig(RunConfig):
     """GloVe: weighted least squares on log co-occurrence counts with AdaGrad; defaults are GloVe C's."""
     dim: int = opt(100, "vector dimension", lo=1, hi=10_000, aliases=("--size", "--vector-size"))
     window: int = opt(10, "context words on each side; a pair at distance d counts 1/d", lo=1, hi=1000)
@@ -81,14 +86,11 @@ class GloveConfig(VocabConfig):
     memory: float = opt(2048.0, "MB of buffers for counting co-occurrences (a soft limit; runs spill to "
                                 "disk beyond it)", lo=16.0)
     seed: int = opt(1, "random seed (initial vectors, record shuffle); --threads 1 is bit-identical", lo=0)
-    checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
-                                  lo=0.0)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
-    resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
 
 
 @dataclass
-class LMConfig(VocabConfig):
+class LMConfig(RunConfig):
     """RNN / GRU language model trained with truncated BPTT and SGD; defaults are the classic small recipe."""
     cell: str = opt("gru", "recurrent cell", choices=("rnn", "gru"))
     activation: str = opt("tanh", "the Elman cell's nonlinearity", choices=("tanh", "sigmoid"))
@@ -109,9 +111,6 @@ class LMConfig(VocabConfig):
     valid: list | None = opt(None, "validation corpus (folders/files/globs) for exact perplexity after each epoch",
                              type=str, nargs="+")
     seed: int = opt(1, "random seed of the initial weights; --threads 1 is bit-identical", lo=0)
-    checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
-                                  lo=0.0)
-    resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
 
 
 def make_config(cls: type, values: dict[str, Any]) -> Any:
