@@ -26,15 +26,30 @@ NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
 NO_TRACE_N = np.zeros(0, dtype=np.int64)
 
 
+def line_aligned(rows: np.ndarray) -> np.ndarray:
+    """A copy of `rows` (V x D float32) widened with zero columns to whole 64-byte cache lines, each row
+    starting on one. No two words share a cache line, so threads writing neighbouring hot rows do not
+    contend for it, and the kernels' row loops run in whole vectors. The padding stays zero through
+    training (every update to it is a product with a zero), so `[:, :D]` is the model."""
+    n, dim = rows.shape
+    width = -(-dim // 16) * 16  # 16 float32 to a line
+    buf = np.zeros(n * width + 16, dtype=np.float32)
+    first = (-buf.ctypes.data % 64) // 4
+    out = buf[first:first + n * width].reshape(n, width)
+    out[:, :dim] = rows
+    return out
+
+
 def init_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """word2vec's start: inputs uniform in [-0.5/D, 0.5/D), outputs zero."""
+    """word2vec's start: inputs uniform in [-0.5/D, 0.5/D), outputs zero; both line_aligned."""
     rng = np.random.default_rng(seed)
     syn0 = ((rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim))
-    return np.ascontiguousarray(syn0), np.zeros((n_words, dim), dtype=np.float32)
+    return line_aligned(syn0), line_aligned(np.zeros((n_words, dim), dtype=np.float32))
 
 
 class Trainer:
-    """State of one word2vec run: weights, noise/keep tables, and where in the schedule it stands."""
+    """State of one word2vec run: weights (the kernels take any width; runs pass line_aligned ones),
+    noise/keep tables, and where in the schedule it stands."""
 
     def __init__(self, cfg: Word2VecConfig, keep: np.ndarray, prob: np.ndarray, alias: np.ndarray,
                  syn0: np.ndarray, syn1: np.ndarray, n_tokens: int):
@@ -76,7 +91,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     prob, alias = vocab.noise_table()
     if saved is not None:
         arrays, state = saved
-        syn0, syn1 = arrays["syn0"], arrays["syn1"]
+        syn0, syn1 = line_aligned(arrays["syn0"]), line_aligned(arrays["syn1"])
     else:
         syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed)
         state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0,
@@ -88,7 +103,8 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         compile_seconds = warm_up(trainer)
         state = _epochs(trainer, corpus, state, ckpt_dir, cfg)
     t_out = time.perf_counter()
-    rundir.write_vectors(out, vocab.words, trainer.syn0, text=cfg.write_text)
+    vectors = np.ascontiguousarray(trainer.syn0[:, :cfg.dim])
+    rundir.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
     seconds = time.perf_counter() - t_start
     metrics = {
         "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
@@ -102,7 +118,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         "resumed": saved is not None,
     }
     rundir.write_run_files(out, to_json(cfg), metrics)
-    return KeyedVectors(vocab.words, trainer.syn0)
+    return KeyedVectors(vocab.words, vectors)
 
 
 def _epochs(tr: Trainer, corpus, state: dict, ckpt_dir: str, cfg: Word2VecConfig) -> dict:
@@ -110,7 +126,7 @@ def _epochs(tr: Trainer, corpus, state: dict, ckpt_dir: str, cfg: Word2VecConfig
     bar = tqdm(total=cfg.epochs * corpus.n_tokens, initial=done, unit="w", unit_scale=True,
                desc=f"word2vec {cfg.model}", mininterval=1.0, smoothing=0.1, disable=None)
     ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, block: checkpoint.save(
-        ckpt_dir, {"syn0": tr.syn0, "syn1": tr.syn1},
+        ckpt_dir, {"syn0": tr.syn0[:, :cfg.dim], "syn1": tr.syn1[:, :cfg.dim]},
         {**state, "epoch": epoch, "block": block, "config": to_json(cfg)}))
 
     with bar:

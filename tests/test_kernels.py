@@ -55,6 +55,26 @@ def test_fused_kernel_trains_on_exactly_the_iter_pairs_stream(tmp_path, small_co
     assert not np.array_equal(tr.syn0, init_weights(len(vocab), 8, 1)[0])
 
 
+@pytest.mark.parametrize("model", ["sg", "cbow"])
+def test_line_aligned_rows_train_as_plain_rows_and_their_padding_stays_zero(tmp_path, small_corpus, model):
+    cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=3)
+    shards = discover([small_corpus])
+    vocab = build_vocab(shards, cfg)
+    corpus = encode_corpus(shards, vocab, cfg, str(tmp_path / "cache"))
+    tables = vocab.keep_probs(cfg.sample), *vocab.noise_table()
+    wide = init_weights(len(vocab), 12, 1)
+    assert all(w.shape[1] == 16 and w.ctypes.data % 64 == 0 for w in wide)
+    plain = [np.ascontiguousarray(w[:, :12]) for w in wide]
+    start = [p.copy() for p in plain]
+    ids, offsets = corpus.read_block(0)
+    with thread_limits(1):
+        for syn in (wide, plain):
+            Trainer(cfg, *tables, *syn, corpus.n_tokens).block(0, 0, 0, ids, offsets)
+    for w, p, p0 in zip(wide, plain, start):
+        assert not w[:, 12:].any()
+        assert np.allclose(w[:, :12], p, atol=1e-5) and not np.allclose(p, p0, atol=1e-3)
+
+
 @pytest.mark.parametrize("shared", [True, False])
 def test_a_run_of_one_repeated_word_does_not_blow_up_its_vector(shared):
     """realtext has rows of random 5-digit numbers in which only "00000" is in the vocabulary: encoded,
