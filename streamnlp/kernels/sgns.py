@@ -16,7 +16,6 @@ from .common import (
     next_u64,
     prefetch_row,
     read_sentence,
-    seen,
     stream_seed,
     window_bounds,
 )
@@ -41,11 +40,11 @@ def table_sigmoid(f):
 
 
 @njit(**JIT)
-def ns_update(inp, m, targets, nt, syn1, alpha, grad, g):
+def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
     """The negative-sampling step shared by both models.
 
-    inp[:m] (m, D) input vectors, targets[:nt] output rows (targets[0] is the observed word, the rest
-    noise). Raises inp[a] . syn1[targets[0]] and lowers the noise scores by SGD on the logistic loss:
+    inp[:m] (m, D) input vectors, targets[slot, :nt] output rows (the first is the observed word, the
+    rest noise). Raises inp[a] . syn1[targets[0]] and lowers the noise scores by SGD on the logistic loss:
     scores come from the weights as given; then, target by target and input by input, grad[a] takes
     g * syn1[w] before syn1[w] takes g * inp[a] (word2vec.c's order when m == 1). Returns the summed loss.
     """
@@ -55,7 +54,7 @@ def ns_update(inp, m, targets, nt, syn1, alpha, grad, g):
     one = np.float32(1.0)
     for a in range(m):
         for t in range(nt):
-            w = targets[t]
+            w = targets[slot, t]
             f = np.float32(0.0)
             for d in range(D):
                 f += inp[a, d] * syn1[w, d]
@@ -74,7 +73,7 @@ def ns_update(inp, m, targets, nt, syn1, alpha, grad, g):
         for d in range(D):
             grad[a, d] = np.float32(0.0)
     for t in range(nt):
-        w = targets[t]
+        w = targets[slot, t]
         for a in range(m):
             ga = g[a, t]
             for d in range(D):
@@ -83,37 +82,52 @@ def ns_update(inp, m, targets, nt, syn1, alpha, grad, g):
     return loss
 
 
-@njit(**JIT)
-def draw_targets(center, negative, prob, alias, targets, state):
-    """targets[0] = center, then `negative` noise words (a draw equal to center is skipped, as word2vec)."""
-    targets[0] = center
+# The two helpers below take shared arrays (weights, noise tables) and are inlined into the kernel: a
+# call takes a reference to each array it is given, an atomic add on that array's one counter, and with
+# a call per center word every thread would keep pulling those counters' cache lines from the others.
+# For the same reason the per-center buffers are indexed by slot rather than sliced into views.
+
+@njit(inline="always", **JIT)
+def draw_targets(center, negative, prob, alias, targets, slot, state):
+    """targets[slot, 0] = center, then `negative` noise words (a draw equal to center is skipped, as
+    word2vec). Returns (count, state)."""
+    targets[slot, 0] = center
     nt = 1
     for _ in range(negative):
         state = next_u64(state)
         w = draw_noise(state, prob, alias)
         if w != center:
-            targets[nt] = w
+            targets[slot, nt] = w
             nt += 1
     return nt, state
 
 
-@njit(**JIT)
-def prepare_center(buf, i, n, window, ctx, targets, draw, distinct, negative, prob, alias, ps, ns, syn0, syn1):
-    """Context words of center i into ctx (each once if `distinct`) and, if `draw`, its noise set into
-    targets (only when it has context, as word2vec); starts loading their rows. Returns (context size,
-    targets, ps, ns)."""
+@njit(inline="always", **JIT)
+def prepare_center(buf, i, n, window, ctx, targets, slot, draw, distinct, negative, prob, alias, ps, ns, syn0,
+                   syn1):
+    """Context words of center i into ctx[slot] (each once if `distinct`) and, if `draw`, its noise set
+    into targets[slot] (only when it has context, as word2vec); starts loading their rows. Returns
+    (context size, target count, ps, ns)."""
     lo, hi, ps = window_bounds(i, n, window, True, ps)
     m = 0
     for j in range(lo, hi):
-        if j != i and not (distinct and seen(ctx, m, buf[j])):
-            ctx[m] = buf[j]
-            prefetch_row(syn0, buf[j])
-            m += 1
+        w = buf[j]
+        if j == i:
+            continue
+        if distinct:
+            dup = False
+            for k in range(m):
+                dup = dup or ctx[slot, k] == w
+            if dup:
+                continue
+        ctx[slot, m] = w
+        prefetch_row(syn0, w)
+        m += 1
     nt = 0
     if m > 0 and draw:
-        nt, ns = draw_targets(buf[i], negative, prob, alias, targets, ns)
+        nt, ns = draw_targets(buf[i], negative, prob, alias, targets, slot, ns)
         for t in range(nt):
-            prefetch_row(syn1, targets[t])
+            prefetch_row(syn1, targets[slot, t])
     return m, nt, ps, ns
 
 
@@ -158,41 +172,41 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                 continue
             # center i + 1 is prepared (window, noise words, prefetched rows) while center i trains;
             # each generator is still drawn in center order, so results do not change
-            ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx[0], targets[0], draw_early, distinct,
+            ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx, targets, 0, draw_early, distinct,
                                                   negative, prob, alias, ps, ns, syn0, syn1)
             for i in range(n):
                 cur = i & 1
                 if i + 1 < n:
                     ms[1 - cur], nts[1 - cur], ps, ns = prepare_center(
-                        buf, i + 1, n, window, ctx[1 - cur], targets[1 - cur], draw_early, distinct, negative, prob,
+                        buf, i + 1, n, window, ctx, targets, 1 - cur, draw_early, distinct, negative, prob,
                         alias, ps, ns, syn0, syn1)
-                m, nt, c, tg = ms[cur], nts[cur], ctx[cur], targets[cur]
+                m, nt = ms[cur], nts[cur]
                 if m == 0:
                     continue
                 center = buf[i]
                 if tracing:
                     for a in range(m):
                         trace[b, trace_n[b], 0] = center
-                        trace[b, trace_n[b], 1] = c[a]
+                        trace[b, trace_n[b], 1] = ctx[cur, a]
                         trace_n[b] += 1
                 npairs += m
                 if not draw_early:  # skip-gram, a noise set per pair (word2vec.c)
                     for a in range(m):
-                        r = c[a]
-                        nt, ns = draw_targets(center, negative, prob, alias, tg, ns)
+                        r = ctx[cur, a]
+                        nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns)
                         for d in range(D):
                             inp[0, d] = syn0[r, d]
-                        loss += ns_update(inp, 1, tg, nt, syn1, alpha, grad, g)
+                        loss += ns_update(inp, 1, targets, cur, nt, syn1, alpha, grad, g)
                         for d in range(D):
                             syn0[r, d] += grad[0, d]
                 elif sg:
                     for a in range(m):
-                        r = c[a]
+                        r = ctx[cur, a]
                         for d in range(D):
                             inp[a, d] = syn0[r, d]
-                    loss += ns_update(inp, m, tg, nt, syn1, alpha, grad, g)
+                    loss += ns_update(inp, m, targets, cur, nt, syn1, alpha, grad, g)
                     for a in range(m):
-                        r = c[a]
+                        r = ctx[cur, a]
                         for d in range(D):
                             syn0[r, d] += grad[a, d]
                 else:
@@ -200,14 +214,14 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                     for d in range(D):
                         inp[0, d] = np.float32(0.0)
                     for a in range(m):
-                        r = c[a]
+                        r = ctx[cur, a]
                         for d in range(D):
                             inp[0, d] += syn0[r, d]
                     for d in range(D):
                         inp[0, d] *= scale
-                    loss += ns_update(inp, 1, tg, nt, syn1, alpha, grad, g) * m
+                    loss += ns_update(inp, 1, targets, cur, nt, syn1, alpha, grad, g) * m
                     for a in range(m):
-                        r = c[a]
+                        r = ctx[cur, a]
                         for d in range(D):
                             syn0[r, d] += grad[0, d]
         losses[b] = loss
