@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -19,12 +20,22 @@ import pyarrow.compute as pc
 from .atomic import atomic_write
 from .errors import UserError
 
+CHUNK_VALUES = 1 << 17  # values formatted and written at a time: memory stays a few MiB whatever V is
+
+
+def _chunk_rows(d: int) -> int:
+    return max(1, CHUNK_VALUES // max(d, 1))
+
 
 def write_binary(path: str, words: list[str], vectors: np.ndarray) -> None:
     v = np.ascontiguousarray(vectors, dtype="<f4")
+    n, d = v.shape
     with atomic_write(path, "wb") as f:
-        f.write(f"{v.shape[0]} {v.shape[1]}\n".encode())
-        f.write(b"".join(w.encode("utf-8") + b" " + row.tobytes() + b"\n" for w, row in zip(words, v)))
+        f.write(f"{n} {d}\n".encode())
+        step = _chunk_rows(d)
+        for s in range(0, n, step):
+            rows = zip(words[s:s + step], v[s:s + step])
+            f.write(b"".join(w.encode("utf-8") + b" " + row.tobytes() + b"\n" for w, row in rows))
 
 
 def _text_lines(words: list[str], v: np.ndarray) -> bytes:
@@ -38,16 +49,20 @@ def _text_lines(words: list[str], v: np.ndarray) -> bytes:
 
 
 def write_text(path: str, words: list[str], vectors: np.ndarray, threads: int = 4) -> None:
+    """Formatted chunk by chunk on `threads` threads (Arrow releases the GIL), at most `threads` chunks
+    in flight, written in order."""
     v = np.ascontiguousarray(vectors, dtype=np.float32)
     n, d = v.shape
-    cuts = np.linspace(0, n, threads + 1).astype(int)
-    with ThreadPoolExecutor(threads) as pool:  # Arrow's formatting releases the GIL
-        parts = list(pool.map(lambda i: _text_lines(words[cuts[i]:cuts[i + 1]], v[cuts[i]:cuts[i + 1]]),
-                              [i for i in range(threads) if cuts[i] < cuts[i + 1]]))
-    with atomic_write(path, "wb") as f:
+    step = _chunk_rows(d)
+    with ThreadPoolExecutor(threads) as pool, atomic_write(path, "wb") as f:
         f.write(f"{n} {d}\n".encode())
-        for part in parts:
-            f.write(part)
+        pending: deque = deque()
+        for s in range(0, n, step):
+            pending.append(pool.submit(_text_lines, words[s:s + step], v[s:s + step]))
+            if len(pending) >= threads:
+                f.write(pending.popleft().result())
+        while pending:
+            f.write(pending.popleft().result())
 
 
 def _header(line: bytes, path: str) -> tuple[int, int]:

@@ -4,7 +4,7 @@ import pytest
 from conftest import QUESTIONS, SAMPLE
 from gensim.models import KeyedVectors as G
 
-from streamnlp import KeyedVectors, load_vectors, train_word2vec
+from streamnlp import KeyedVectors, load_vectors, train_word2vec, w2vfile
 from streamnlp.errors import UserError
 from streamnlp.evaluate import evaluate_word_analogies, evaluate_word_pairs
 
@@ -30,6 +30,16 @@ def test_gensim_reads_our_files_identically(tmp_path, binary):
     g = G.load_word2vec_format(path, binary=binary)
     assert g.index_to_key == kv.index_to_key
     assert np.array_equal(g.vectors, kv.vectors)
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_files_written_in_chunks_are_the_same_bytes(tmp_path, binary, monkeypatch):
+    kv = random_kv()
+    name = "v.bin" if binary else "v.txt"
+    kv.save_word2vec_format(str(tmp_path / name), binary=binary)  # 2400 values: one chunk
+    monkeypatch.setattr(w2vfile, "CHUNK_VALUES", 37)  # 3 rows a chunk, the last one short
+    kv.save_word2vec_format(str(tmp_path / ("chunked-" + name)), binary=binary)
+    assert (tmp_path / name).read_bytes() == (tmp_path / ("chunked-" + name)).read_bytes()
 
 
 @pytest.mark.parametrize("binary", [True, False])
