@@ -69,16 +69,27 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
                 loss -= np.log(likelihood)
                 likelihood = 1.0
     loss -= np.log(likelihood)
-    for a in range(m):
+    for a in range(m):  # two targets per pass over the row: half the loads and stores of grad and inp
         for d in range(D):
             grad[a, d] = np.float32(0.0)
-    for t in range(nt):
-        w = targets[slot, t]
-        for a in range(m):
-            ga = g[a, t]
-            for d in range(D):
-                grad[a, d] += ga * syn1[w, d]
-                syn1[w, d] += ga * inp[a, d]
+        t = 0
+        while t < nt:
+            w1, g1 = targets[slot, t], g[a, t]
+            if t + 1 < nt and targets[slot, t + 1] != w1:
+                w2, g2 = targets[slot, t + 1], g[a, t + 1]
+                for d in range(D):
+                    x = inp[a, d]
+                    s1 = syn1[w1, d]
+                    s2 = syn1[w2, d]
+                    grad[a, d] += g1 * s1 + g2 * s2
+                    syn1[w1, d] = s1 + g1 * x
+                    syn1[w2, d] = s2 + g2 * x
+                t += 2
+            else:
+                for d in range(D):
+                    grad[a, d] += g1 * syn1[w1, d]
+                    syn1[w1, d] += g1 * inp[a, d]
+                t += 1
     return loss
 
 
