@@ -121,7 +121,8 @@ def sub_blocks(offsets: np.ndarray, sub_tokens: int) -> np.ndarray:
 
 @intrinsic
 def _prefetch(typingctx, arr, row, col):
-    """llvm.prefetch (read, high locality) of the cache line holding arr[row, col]."""
+    """llvm.prefetch (for writing, high locality) of the cache line holding arr[row, col]: the line comes
+    in owned, so the write that follows needs no second trip to the core that wrote it last."""
     def codegen(context, builder, signature, args):
         aryty = signature.args[0]
         ary = context.make_array(aryty)(context, builder, args[0])
@@ -130,13 +131,14 @@ def _prefetch(typingctx, arr, row, col):
         i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
         fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
                                             "llvm.prefetch.p0")
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 1), ir.Constant(i32, 3), ir.Constant(i32, 1)])
         return context.get_dummy_value()
     return types.void(arr, row, col), codegen
 
 
 @njit(**JIT)
 def prefetch_row(arr, row):
-    """Ask the CPU to start loading row `row` of a 2-D float32 array (16 floats per 64-byte line)."""
+    """Ask the CPU to start loading row `row` of a 2-D float32 array, about to be written (16 floats per
+    64-byte line)."""
     for col in range(0, arr.shape[1], 16):
         _prefetch(arr, row, col)
