@@ -34,24 +34,30 @@ from bench_jobs import GENSIM_VOCAB, GENSIM_W2V, STREAMNLP_COOCCUR, STREAMNLP_VO
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def high_water(pid: int) -> int:
+    """The process's peak RSS so far in bytes (Linux VmHWM: it sees spikes between samples); 0 elsewhere."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
 def measure(cmd: list[str], env: dict | None = None) -> dict:
-    """Run cmd; wall seconds, peak RSS (MiB), stdout, return code. The peak is the larger of the kernel's
-    own high-water mark of the process (wait4's ru_maxrss, which sees spikes between samples) and the
-    process tree's RSS sampled every 20 ms (which sees children's memory at the same moment)."""
+    """Run cmd; wall seconds, peak RSS (MiB), stdout, return code. Sampled every 20 ms: the process's own
+    high-water mark (or its RSS where the OS keeps none) plus its children's RSS."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                             env={**os.environ, **(env or {})})
     ps = psutil.Process(proc.pid)
     peak = 0
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            peak = max(peak, usage.ru_maxrss * 1024)  # KiB on Linux
-            break
+    while proc.poll() is None:
         try:
-            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
-            peak = max(peak, rss)
+            own = max(high_water(proc.pid), ps.memory_info().rss)
+            peak = max(peak, own + sum(c.memory_info().rss for c in ps.children(recursive=True)))
         except psutil.Error:
             pass
         time.sleep(0.02)
