@@ -103,9 +103,11 @@ def window_bounds(i, n, window, dynamic, state):
 
 
 @njit(**JIT)
-def seen(arr, n, w):
-    """Whether w is among arr[:n] (a window's context words so far: at most 2 * window of them)."""
-    for a in range(n):
+def seen(arr, start, n, w):
+    """Whether w is among arr[start:start + n] (a window's context words so far: at most 2 * window).
+    An offset rather than a slice: a slice of a shared array would take a reference to it (an atomic
+    add on its counter) per call."""
+    for a in range(start, start + n):
         if arr[a] == w:
             return True
     return False

@@ -29,7 +29,7 @@ def fill_pairs(ids, offsets, subs, max_len, keep, subsample, window, dynamic, ha
                 lo, hi, state = window_bounds(i, n, window, dynamic, state)
                 k0 = k
                 for j in range(lo, hi):
-                    if j != i and not (distinct and seen(context[k0:], k - k0, buf[j])):
+                    if j != i and not (distinct and seen(context, k0, k - k0, buf[j])):
                         center[k] = buf[i]
                         context[k] = buf[j]
                         weight[k] = np.float32(1.0) / np.float32(abs(j - i)) if harmonic else np.float32(1.0)

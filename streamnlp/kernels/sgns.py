@@ -16,6 +16,7 @@ from .common import (
     next_u64,
     prefetch_row,
     read_sentence,
+    seen,
     stream_seed,
     window_bounds,
 )
@@ -116,24 +117,18 @@ def draw_targets(center, negative, prob, alias, targets, slot, state):
 @njit(inline="always", **JIT)
 def prepare_center(buf, i, n, window, ctx, targets, slot, draw, distinct, negative, prob, alias, ps, ns, syn0,
                    syn1):
-    """Context words of center i into ctx[slot] (each once if `distinct`) and, if `draw`, its noise set
-    into targets[slot] (only when it has context, as word2vec); starts loading their rows. Returns
-    (context size, target count, ps, ns)."""
+    """Context words of center i into ctx[slot * 2 * window:] (each once if `distinct`) and, if `draw`,
+    its noise set into targets[slot] (only when it has context, as word2vec); starts loading their rows.
+    Returns (context size, target count, ps, ns)."""
     lo, hi, ps = window_bounds(i, n, window, True, ps)
+    base = slot * 2 * window
     m = 0
     for j in range(lo, hi):
         w = buf[j]
-        if j == i:
-            continue
-        if distinct:
-            dup = False
-            for k in range(m):
-                dup = dup or ctx[slot, k] == w
-            if dup:
-                continue
-        ctx[slot, m] = w
-        prefetch_row(syn0, w)
-        m += 1
+        if j != i and not (distinct and seen(ctx, base, m, w)):
+            ctx[base + m] = w
+            prefetch_row(syn0, w)
+            m += 1
     nt = 0
     if m > 0 and draw:
         nt, ns = draw_targets(buf[i], negative, prob, alias, targets, slot, ns)
@@ -166,7 +161,7 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
         ps = stream_seed(seed, epoch, block, b, PAIRS_STREAM)
         ns = stream_seed(seed, epoch, block, b, NOISE_STREAM)
         buf = np.empty(max_len, dtype=np.int32)
-        ctx = np.empty((2, 2 * window), dtype=np.int64)  # two slots: the center training and the next one
+        ctx = np.empty(2 * 2 * window, dtype=np.int64)  # two slots: the center training and the next one
         targets = np.empty((2, negative + 1), dtype=np.int64)
         ms = np.zeros(2, dtype=np.int64)
         nts = np.zeros(2, dtype=np.int64)
@@ -191,19 +186,19 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                     ms[1 - cur], nts[1 - cur], ps, ns = prepare_center(
                         buf, i + 1, n, window, ctx, targets, 1 - cur, draw_early, distinct, negative, prob,
                         alias, ps, ns, syn0, syn1)
-                m, nt = ms[cur], nts[cur]
+                m, nt, base = ms[cur], nts[cur], cur * 2 * window
                 if m == 0:
                     continue
                 center = buf[i]
                 if tracing:
                     for a in range(m):
                         trace[b, trace_n[b], 0] = center
-                        trace[b, trace_n[b], 1] = ctx[cur, a]
+                        trace[b, trace_n[b], 1] = ctx[base + a]
                         trace_n[b] += 1
                 npairs += m
                 if not draw_early:  # skip-gram, a noise set per pair (word2vec.c)
                     for a in range(m):
-                        r = ctx[cur, a]
+                        r = ctx[base + a]
                         nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns)
                         for d in range(D):
                             inp[0, d] = syn0[r, d]
@@ -212,12 +207,12 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                             syn0[r, d] += grad[0, d]
                 elif sg:
                     for a in range(m):
-                        r = ctx[cur, a]
+                        r = ctx[base + a]
                         for d in range(D):
                             inp[a, d] = syn0[r, d]
                     loss += ns_update(inp, m, targets, cur, nt, syn1, alpha, grad, g)
                     for a in range(m):
-                        r = ctx[cur, a]
+                        r = ctx[base + a]
                         for d in range(D):
                             syn0[r, d] += grad[a, d]
                 else:
@@ -225,14 +220,14 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                     for d in range(D):
                         inp[0, d] = np.float32(0.0)
                     for a in range(m):
-                        r = ctx[cur, a]
+                        r = ctx[base + a]
                         for d in range(D):
                             inp[0, d] += syn0[r, d]
                     for d in range(D):
                         inp[0, d] *= scale
                     loss += ns_update(inp, 1, targets, cur, nt, syn1, alpha, grad, g) * m
                     for a in range(m):
-                        r = ctx[cur, a]
+                        r = ctx[base + a]
                         for d in range(D):
                             syn0[r, d] += grad[0, d]
         losses[b] = loss
