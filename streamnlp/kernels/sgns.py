@@ -54,12 +54,20 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
     likelihood = 1.0  # product of the model's probabilities of the labels; one log per underflow guard
     one = np.float32(1.0)
     for a in range(m):
-        for t in range(nt):
-            w = targets[slot, t]
-            f = np.float32(0.0)
+        for t in range(0, nt, 2):  # scores two targets at a time: one load of inp[a] serves both
+            w1 = targets[slot, t]
+            w2 = targets[slot, min(t + 1, nt - 1)]
+            f1 = np.float32(0.0)
+            f2 = np.float32(0.0)
             for d in range(D):
-                f += inp[a, d] * syn1[w, d]
-            s = table_sigmoid(f)
+                x = inp[a, d]
+                f1 += x * syn1[w1, d]
+                f2 += x * syn1[w2, d]
+            g[a, t] = f1
+            if t + 1 < nt:
+                g[a, t + 1] = f2
+        for t in range(nt):
+            s = table_sigmoid(g[a, t])
             if t == 0:
                 g[a, t] = (one - s) * alpha
                 likelihood *= max(s, np.float32(1e-7))
