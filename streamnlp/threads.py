@@ -1,8 +1,10 @@
-"""--threads: Numba's and BLAS's thread pools limited to it for a run; shard passes mapped over a thread pool."""
+"""--threads: Numba's and BLAS's thread pools limited to it for a run; shard passes mapped over a thread pool;
+work started in the background."""
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -38,3 +40,25 @@ def map_shards(fn: Callable[[Any], Any], items: Sequence[Any], threads: int | No
             out.append(f.result())
             bar.update(1)
     return out
+
+
+def in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """Start fn(*args) on a daemon thread (one that does not hold the process open if the caller fails
+    first); the returned function waits for it and returns its result or raises its exception."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = fn(*args)
+        except BaseException as e:  # handed to the caller
+            box["error"] = e
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+
+    def wait() -> Any:
+        t.join()
+        if "error" in box:
+            raise box["error"]
+        return box["result"]
+    return wait

@@ -19,7 +19,7 @@ from .kernels.common import sub_blocks
 from .kernels.sgns import train_block
 from .pairs import SUB_TOKENS
 from .prepare import prepare_corpus
-from .threads import thread_limits, threads_or_default
+from .threads import in_background, thread_limits, threads_or_default
 from .vectors import KeyedVectors
 
 NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
@@ -73,11 +73,12 @@ class Trainer:
         return float(losses.sum()), int(pairs.sum())
 
 
-def warm_up(trainer: Trainer) -> float:
-    """Compile (or load from Numba's cache) the kernel on a tiny block, so timings separate compile."""
+def warm_up(cfg: Word2VecConfig) -> float:
+    """Compile (or load from Numba's cache) the kernel for cfg on an empty block; returns the seconds.
+    It needs no corpus, so a run does it beside the corpus passes."""
     t0 = time.perf_counter()
-    c = trainer.cfg
-    tiny = Trainer(c, trainer.keep, trainer.prob, trainer.alias, trainer.syn0[:0].copy(), trainer.syn1[:0].copy(), 1)
+    one = np.ones(1, np.float32)
+    tiny = Trainer(cfg, one, one, np.zeros(1, np.int32), *init_weights(0, cfg.dim, cfg.seed), 1)
     tiny.block(0, 0, 0, np.zeros(0, np.int32), np.zeros(2, np.int64))
     return time.perf_counter() - t0
 
@@ -86,8 +87,10 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     """Train skip-gram or CBOW on the shards named by `inputs`, write the run into `out`, return the vectors."""
     t_start = time.perf_counter()
     cfg, inputs, ckpt_dir, saved = rundir.start_run(Word2VecConfig, inputs, out, config)
+    compiling = in_background(warm_up, cfg)  # Arrow's passes leave the GIL free most of the time
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg,
                                             reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
+    compile_seconds = compiling()
     prob, alias = vocab.noise_table()
     if saved is not None:
         arrays, state = saved
@@ -100,7 +103,6 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
     threads = threads_or_default(cfg.threads)
     with thread_limits(threads):
-        compile_seconds = warm_up(trainer)
         state = _epochs(trainer, corpus, state, ckpt_dir, cfg)
     t_out = time.perf_counter()
     vectors = np.ascontiguousarray(trainer.syn0[:, :cfg.dim])

@@ -34,7 +34,7 @@ from streamnlp.rundir import make_config  # noqa: E402
 def epoch_seconds(cfg, vocab, tables, blocks, starts, n_tokens) -> float:
     syn0, syn1 = w2v.init_weights(len(vocab), cfg.dim, cfg.seed)
     tr = w2v.Trainer(cfg, *tables, syn0, syn1, n_tokens)
-    w2v.warm_up(tr)
+    w2v.warm_up(cfg)
     t0 = time.perf_counter()
     for b, ids, offsets in blocks:
         tr.block(0, b, int(starts[b]), ids, offsets)
@@ -47,7 +47,7 @@ def private_worker(args) -> float:
     numba.set_num_threads(1)
     cfg = make_config(Word2VecConfig, settings)
     tr = w2v.Trainer(cfg, *tables, *w2v.init_weights(n_words, cfg.dim, cfg.seed), n_tokens)
-    w2v.warm_up(tr)
+    w2v.warm_up(cfg)
     t0 = time.perf_counter()
     for k, start, ids, offsets in pieces:
         tr.block(0, k, start, ids, offsets)
