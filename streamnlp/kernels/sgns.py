@@ -45,9 +45,10 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
     """The negative-sampling step shared by both models.
 
     inp[:m] (m, D) input vectors, targets[slot, :nt] output rows (the first is the observed word, the
-    rest noise). Raises inp[a] . syn1[targets[0]] and lowers the noise scores by SGD on the logistic loss:
-    scores come from the weights as given; then, target by target and input by input, grad[a] takes
-    g * syn1[w] before syn1[w] takes g * inp[a] (word2vec.c's order when m == 1). Returns the summed loss.
+    rest noise). Raises inp[a] . syn1[targets[slot, 0]] and lowers the noise scores by SGD on the logistic
+    loss: scores come from the weights as given; then, input by input and target by target, grad[a] takes
+    g * syn1[w] before syn1[w] takes g * inp[a] (word2vec.c's order when m == 1), so each input sees the
+    output rows as the inputs before it left them. Returns the summed loss.
     """
     D = inp.shape[1]
     loss = 0.0
