@@ -54,9 +54,18 @@ class Trainer:
     def __init__(self, cfg: Word2VecConfig, keep: np.ndarray, prob: np.ndarray, alias: np.ndarray,
                  syn0: np.ndarray, syn1: np.ndarray, n_tokens: int):
         self.cfg, self.keep, self.prob, self.alias = cfg, keep, prob, alias
-        self.syn0, self.syn1 = syn0, syn1
         self.total = float(cfg.epochs * n_tokens)
         self.n_tokens = n_tokens
+        n = len(syn0)
+        self.hot = min(cfg.hot_rows, n)
+        if self.hot:  # each thread's rows for its copies of the hot words follow the model's rows
+            spare = np.zeros((numba.config.NUMBA_NUM_THREADS * self.hot, syn0.shape[1]), np.float32)
+            self._w0, self._w1 = (line_aligned(np.concatenate([w, spare])) for w in (syn0, syn1))
+            self._base0, self._base1 = spare, spare.copy()
+        else:
+            self._w0, self._w1 = syn0, syn1
+            self._base0 = self._base1 = np.zeros((0, syn0.shape[1]), np.float32)
+        self.syn0, self.syn1 = self._w0[:n], self._w1[:n]
 
     def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
               trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N) -> tuple[float, int]:
@@ -64,12 +73,13 @@ class Trainer:
         c = self.cfg
         subs = sub_blocks(offsets, SUB_TOKENS)
         max_len = int(np.diff(offsets).max())
+        hot = self.hot if numba.get_num_threads() > 1 else 0  # one thread shares nothing
         with numba.parallel_chunksize(1):  # sub-blocks go to whichever thread is free (they differ in cost)
             losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
                                         self.syn0, self.syn1, self.keep, c.sample > 0, self.prob, self.alias,
                                         c.window, c.negative, c.effective_alpha(),
                                         float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
-                                        trace, trace_n)
+                                        trace, trace_n, len(self.syn0), hot, self._base0, self._base1)
         return float(losses.sum()), int(pairs.sum())
 
 

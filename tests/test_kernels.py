@@ -88,3 +88,31 @@ def test_a_run_of_one_repeated_word_does_not_blow_up_its_vector(shared):
     with thread_limits(1):
         tr.block(0, 0, 0, np.zeros(500, np.int32), np.array([0, 500], np.int64))
     assert np.linalg.norm(syn0[0]) < 5 and np.abs(syn1).max() < 2
+
+
+@pytest.mark.parametrize("model", ["sg", "cbow"])
+def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, small_corpus, model):
+    """With one work unit nothing else writes meanwhile, so training on the thread's copies of the hot
+    rows and adding their change back gives the shared rows' result (to rounding); the trace still
+    names words, not copy rows."""
+    cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=5)
+    shards = discover([small_corpus])
+    vocab = build_vocab(shards, cfg)
+    corpus = encode_corpus(shards, vocab, cfg, str(tmp_path / "cache"))
+    tables = vocab.keep_probs(cfg.sample), *vocab.noise_table()
+    ids, offsets = corpus.read_block(0)
+    k = int(np.searchsorted(offsets, 3000))  # sentences of under 4096 tokens: one work unit
+    ids, offsets = ids[:offsets[k]], offsets[:k + 1]
+    out = {}
+    for hot in (0, 10, len(vocab)):
+        tr = Trainer(Word2VecConfig(min_count=1, model=model, window=4, seed=5, hot_rows=hot), *tables,
+                     *init_weights(len(vocab), 12, 1), corpus.n_tokens)
+        trace = np.zeros((1, len(ids) * 2 * cfg.window, 2), np.int32)
+        trace_n = np.zeros(1, np.int64)
+        with thread_limits(2):
+            tr.block(0, 0, 0, ids, offsets, trace, trace_n)
+        out[hot] = tr.syn0.copy(), tr.syn1.copy(), trace[0, :trace_n[0]].copy()
+    for hot in (10, len(vocab)):
+        assert np.array_equal(out[hot][2], out[0][2]) and len(out[0][2]) > 100
+        assert np.allclose(out[hot][0], out[0][0], atol=1e-5) and np.allclose(out[hot][1], out[0][1], atol=1e-5)
+    assert not np.allclose(out[0][1], 0)

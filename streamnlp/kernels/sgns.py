@@ -5,6 +5,7 @@ updated in place by all threads without locks (Hogwild, as word2vec.c and gensim
 sub-block draws its pairs from its own PAIRS_STREAM generator, exactly as pairs.fill_pairs does, and
 its noise words from NOISE_STREAM. Losses go to per-sub-block float64 buffers.
 """
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -109,23 +110,30 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
 # For the same reason the per-center buffers are indexed by slot rather than sliced into views.
 
 @njit(inline="always", **JIT)
-def draw_targets(center, negative, prob, alias, targets, slot, state):
+def local_row(w, hot, off):
+    """The row this work unit trains word w in: its own copy (row off + w) if w is one of the `hot` most
+    frequent words, else the shared row w."""
+    return off + w if w < hot else w
+
+
+@njit(inline="always", **JIT)
+def draw_targets(center, negative, prob, alias, targets, slot, state, hot, off):
     """targets[slot, 0] = center, then `negative` noise words (a draw equal to center is skipped, as
-    word2vec). Returns (count, state)."""
-    targets[slot, 0] = center
+    word2vec), as local_row rows. Returns (count, state)."""
+    targets[slot, 0] = local_row(center, hot, off)
     nt = 1
     for _ in range(negative):
         state = next_u64(state)
         w = draw_noise(state, prob, alias)
         if w != center:
-            targets[slot, nt] = w
+            targets[slot, nt] = local_row(w, hot, off)
             nt += 1
     return nt, state
 
 
 @njit(inline="always", **JIT)
 def prepare_center(buf, i, n, window, ctx, targets, slot, draw, distinct, negative, prob, alias, ps, ns, syn0,
-                   syn1):
+                   syn1, hot, off):
     """Context words of center i into ctx[slot * 2 * window:] (each once if `distinct`) and, if `draw`,
     its noise set into targets[slot] (only when it has context, as word2vec); starts loading their rows.
     Returns (context size, target count, ps, ns)."""
@@ -133,14 +141,14 @@ def prepare_center(buf, i, n, window, ctx, targets, slot, draw, distinct, negati
     base = slot * 2 * window
     m = 0
     for j in range(lo, hi):
-        w = buf[j]
+        w = local_row(buf[j], hot, off)
         if j != i and not (distinct and seen(ctx, base, m, w)):
             ctx[base + m] = w
             prefetch_row(syn0, w)
             m += 1
     nt = 0
     if m > 0 and draw:
-        nt, ns = draw_targets(buf[i], negative, prob, alias, targets, slot, ns)
+        nt, ns = draw_targets(buf[i], negative, prob, alias, targets, slot, ns, hot, off)
         for t in range(nt):
             prefetch_row(syn1, targets[slot, t])
     return m, nt, ps, ns
@@ -148,7 +156,7 @@ def prepare_center(buf, i, n, window, ctx, targets, slot, draw, distinct, negati
 
 @njit(parallel=True, **JIT)
 def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsample, prob, alias, window,
-                negative, alpha0, pos0, total, seed, epoch, block, trace, trace_n):
+                negative, alpha0, pos0, total, seed, epoch, block, trace, trace_n, n_words, hot, base0, base1):
     """One pass over a block (ids, sentence offsets) split at `subs`; returns (loss, positive pairs) per sub.
 
     sg: skip-gram (each context word predicts the center word); else CBOW (the mean of the context
@@ -158,6 +166,10 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
     blew rows up to norms in the thousands, so the shared step counts it once.) The learning rate decays
     linearly with the global token position pos0 + offset over `total` tokens, floored at alpha0*1e-4.
     trace (n_sub, cap, 2) records each positive (center, context) pair when it has rows (tests).
+    hot > 0: syn0 and syn1 hold n_words rows and then `hot` rows per thread; a work unit copies the hot
+    (most frequent) words' rows into its thread's rows, trains on those, and adds their change to the
+    shared rows at its end (base0/base1 keep the copies' starting values), so the rows that every
+    thread writes all the time move between cores once per work unit.
     """
     n_sub = subs.shape[0] - 1
     D = syn0.shape[1]
@@ -167,6 +179,12 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
     draw_early = shared or not sg  # one noise set per center: drawn when the center is prepared
     distinct = shared and sg
     for b in prange(n_sub):
+        tid = numba.get_thread_id() if hot > 0 else 0
+        off = n_words + tid * hot
+        for w in range(hot):
+            for d in range(D):
+                base0[tid * hot + w, d] = syn0[off + w, d] = syn0[w, d]
+                base1[tid * hot + w, d] = syn1[off + w, d] = syn1[w, d]
         ps = stream_seed(seed, epoch, block, b, PAIRS_STREAM)
         ns = stream_seed(seed, epoch, block, b, NOISE_STREAM)
         buf = np.empty(max_len, dtype=np.int32)
@@ -188,13 +206,13 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
             # center i + 1 is prepared (window, noise words, prefetched rows) while center i trains;
             # each generator is still drawn in center order, so results do not change
             ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx, targets, 0, draw_early, distinct,
-                                                  negative, prob, alias, ps, ns, syn0, syn1)
+                                                  negative, prob, alias, ps, ns, syn0, syn1, hot, off)
             for i in range(n):
                 cur = i & 1
                 if i + 1 < n:
                     ms[1 - cur], nts[1 - cur], ps, ns = prepare_center(
                         buf, i + 1, n, window, ctx, targets, 1 - cur, draw_early, distinct, negative, prob,
-                        alias, ps, ns, syn0, syn1)
+                        alias, ps, ns, syn0, syn1, hot, off)
                 m, nt, base = ms[cur], nts[cur], cur * 2 * window
                 if m == 0:
                     continue
@@ -202,13 +220,14 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                 if tracing:
                     for a in range(m):
                         trace[b, trace_n[b], 0] = center
-                        trace[b, trace_n[b], 1] = ctx[base + a]
+                        c = ctx[base + a]
+                        trace[b, trace_n[b], 1] = c - off if c >= n_words else c
                         trace_n[b] += 1
                 npairs += m
                 if not draw_early:  # skip-gram, a noise set per pair (word2vec.c)
                     for a in range(m):
                         r = ctx[base + a]
-                        nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns)
+                        nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns, hot, off)
                         for d in range(D):
                             inp[0, d] = syn0[r, d]
                         loss += ns_update(inp, 1, targets, cur, nt, syn1, alpha, grad, g)
@@ -239,6 +258,10 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                         r = ctx[base + a]
                         for d in range(D):
                             syn0[r, d] += grad[0, d]
+        for w in range(hot):  # this unit's change to the hot rows, added to what the others wrote meanwhile
+            for d in range(D):
+                syn0[w, d] += syn0[off + w, d] - base0[tid * hot + w, d]
+                syn1[w, d] += syn1[off + w, d] - base1[tid * hot + w, d]
         losses[b] = loss
         pairs[b] = npairs
     return losses, pairs
