@@ -1,7 +1,9 @@
 """Recurrent language model: embedding E, one Elman or GRU layer H, full softmax over V.
 
-Parameters and gradients each live in one flat buffer with named views (one loop clips, steps and
-checkpoints them all). Shapes: B streams, T steps, E embedding, H hidden, V vocabulary, G gates
+Parameters and gradients each live in one flat buffer with named views (checkpoints save the one
+buffer). A window's gradient is sparse in the embedding (the rows of its input words) and, with
+sampled softmax, in the output layer (its candidate columns): only those are zeroed, filled, clipped
+and stepped, so a step costs no V-sized pass. Shapes: B streams, T steps, E embedding, H hidden, V vocabulary, G gates
 (1 for rnn, 3 for gru). The big products (input projection, output layer) are NumPy matmuls
 (BLAS); the recurrence and the softmax are Numba kernels.
 """
@@ -45,6 +47,8 @@ class LanguageModel:
         spec = layout(cell, V, E, H)
         self.p = FlatParams(spec, dtype, flat)
         self.g = FlatParams(spec, dtype)
+        self.rows: np.ndarray | None = None  # embedding rows the last window's gradient touched
+        self.cols: np.ndarray | None = None  # output columns it touched (None: all, full softmax)
         self._work: dict[tuple[int, int], dict[str, np.ndarray]] = {}
         if flat is None:
             self._init(seed)
@@ -91,7 +95,9 @@ class LanguageModel:
                       log_q: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Mean cross-entropy of predicting y (T, B) from x (T, B) and state h0 (B, H); fills self.g.
         Returns (summed loss, final state). With `candidates` (sorted word ids holding every target) the
-        softmax runs over them alone, their logits lowered by log_q (sampled softmax, Jean et al. 2015)."""
+        softmax runs over them alone, their logits lowered by log_q (sampled softmax, Jean et al. 2015).
+        self.g then holds the gradient in self.rows of emb and self.cols of O and c; elsewhere in those
+        three it holds stale values from earlier windows, which sgd_step does not read."""
         T, B = x.shape
         p, g = self.p, self.g
         X, w = self._forward(x, h0)
@@ -108,11 +114,10 @@ class LanguageModel:
             logits = Hs @ O_sub                                                    # (T*B, K)
             targets = np.searchsorted(candidates, y.reshape(-1))
             loss = softmax_xent(logits, p["c"][candidates] - log_q, targets, 1.0 / (T * B), True)
-            g["O"][...] = 0
             g["O"][:, candidates] = Hs.T @ logits
-            g["c"][...] = 0
             g["c"][candidates] = logits.sum(axis=0)
             np.matmul(logits, O_sub.T, out=w["dhs"])
+        self.cols = candidates
         g["U"][...] = 0
         dxw = w["dxw"]
         if self.cell == "gru":
@@ -123,7 +128,8 @@ class LanguageModel:
         np.matmul(X.T, dxw2, out=g["Wx"])
         np.sum(dxw2, axis=0, out=g["bx"])
         np.matmul(dxw2, p["Wx"].T, out=w["dx"])
-        g["emb"][...] = 0
+        self.rows = np.unique(x)
+        g["emb"][self.rows] = 0
         embedding_backward(x.reshape(-1), w["dx"], g["emb"])
         return loss, hs[-1].copy()
 
@@ -133,9 +139,21 @@ class LanguageModel:
         return softmax_xent(self._logits(w), self.p["c"], y.reshape(-1), 1.0, False), w["hs"][-1].copy()
 
     def sgd_step(self, lr: float, clip: float) -> float:
-        """Clip the global gradient norm to `clip`, then p -= lr * g. Returns the norm before clipping."""
-        norm = float(np.sqrt(squared_norm(self.g.flat)))
-        scaled_subtract(self.p.flat, self.g.flat, lr * (clip / norm if clip > 0 and norm > clip else 1.0))
+        """Clip the last window's global gradient norm to `clip`, then p -= lr * g on what it touched.
+        Returns the norm before clipping."""
+        p, g, rows, cols = self.p, self.g, self.rows, self.cols
+        dense = ["Wx", "bx", "U"] + (["O", "c"] if cols is None else [])
+        sparse = [(p["emb"], g["emb"][rows], rows)]
+        if cols is not None:
+            sparse += [(p["O"].T, g["O"].T[cols], cols), (p["c"], g["c"][cols], cols)]
+        sq = sum(squared_norm(g[k].reshape(-1)) for k in dense) + sum(squared_norm(gs.reshape(-1))
+                                                                      for _, gs, _ in sparse)
+        norm = float(np.sqrt(sq))
+        scale = lr * (clip / norm if clip > 0 and norm > clip else 1.0)
+        for k in dense:
+            scaled_subtract(p[k].reshape(-1), g[k].reshape(-1), scale)
+        for param, gs, idx in sparse:
+            param[idx] -= p.flat.dtype.type(scale) * gs
         return norm
 
     def zero_state(self, B: int) -> np.ndarray:

@@ -88,3 +88,26 @@ def test_sampled_softmax_gradients_match_finite_differences(cell):
             down = m.loss_and_grad(x, y, h0, cand, log_q)[0] / N
             flat_view[i] = old
             assert analytic[name][i] == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-8), (name, i)
+
+
+@pytest.mark.parametrize("sampled", [True, False])
+def test_the_sparse_step_is_the_dense_step(sampled):
+    """sgd_step clips and steps only what the window's gradient touched; it must equal the plain dense
+    step p -= lr * clip_scale * g, also on a second window whose rows and columns differ (stale entries
+    of the first window's gradient must not leak in)."""
+    m, x, y, h0 = make("gru")
+    rng = np.random.default_rng(4)
+    for window in range(2):
+        x, y = rng.integers(0, 11, (4, 3)), rng.integers(0, 11, (4, 3))
+        cand = np.union1d(y.reshape(-1), [window]) if sampled else None
+        log_q = np.linspace(-1.0, 0.5, len(cand)) if sampled else None
+        fresh = LanguageModel("gru", V=11, E=4, H=5, dtype=np.float64, flat=m.p.flat.copy())
+        fresh.loss_and_grad(x, y, h0, cand, log_q)  # its gradient buffer starts at zero: the dense gradient
+        m.loss_and_grad(x, y, h0, cand, log_q)
+        dense = fresh.g.flat.copy()
+        lr, clip = 0.5, 0.1
+        norm = np.sqrt((dense ** 2).sum())
+        want = m.p.flat - lr * min(1.0, clip / norm) * dense
+        assert m.sgd_step(lr, clip) == pytest.approx(norm, rel=1e-12)
+        assert np.allclose(m.p.flat, want, rtol=0, atol=1e-14)
+        assert norm > clip  # the clipping is exercised
