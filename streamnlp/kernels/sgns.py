@@ -86,7 +86,21 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
         t = 0
         while t < nt:
             w1, g1 = targets[slot, t], g[a, t]
-            if t + 1 < nt and targets[slot, t + 1] != w1:
+            if t + 2 < nt and targets[slot, t + 1] != w1 and targets[slot, t + 2] != w1 and \
+                    targets[slot, t + 2] != targets[slot, t + 1]:
+                w2, g2 = targets[slot, t + 1], g[a, t + 1]
+                w3, g3 = targets[slot, t + 2], g[a, t + 2]
+                for d in range(D):
+                    x = inp[a, d]
+                    s1 = syn1[w1, d]
+                    s2 = syn1[w2, d]
+                    s3 = syn1[w3, d]
+                    grad[a, d] += g1 * s1 + g2 * s2 + g3 * s3
+                    syn1[w1, d] = s1 + g1 * x
+                    syn1[w2, d] = s2 + g2 * x
+                    syn1[w3, d] = s3 + g3 * x
+                t += 3
+            elif t + 1 < nt and targets[slot, t + 1] != w1:
                 w2, g2 = targets[slot, t + 1], g[a, t + 1]
                 for d in range(D):
                     x = inp[a, d]
