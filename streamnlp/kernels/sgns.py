@@ -56,18 +56,23 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
     likelihood = 1.0  # product of the model's probabilities of the labels; one log per underflow guard
     one = np.float32(1.0)
     for a in range(m):
-        for t in range(0, nt, 2):  # scores two targets at a time: one load of inp[a] serves both
+        for t in range(0, nt, 3):  # scores three targets at a time: one load of inp[a] serves them all
             w1 = targets[slot, t]
             w2 = targets[slot, min(t + 1, nt - 1)]
+            w3 = targets[slot, min(t + 2, nt - 1)]
             f1 = np.float32(0.0)
             f2 = np.float32(0.0)
+            f3 = np.float32(0.0)
             for d in range(D):
                 x = inp[a, d]
                 f1 += x * syn1[w1, d]
                 f2 += x * syn1[w2, d]
+                f3 += x * syn1[w3, d]
             g[a, t] = f1
             if t + 1 < nt:
                 g[a, t + 1] = f2
+            if t + 2 < nt:
+                g[a, t + 2] = f3
         for t in range(nt):
             s = table_sigmoid(g[a, t])
             if t == 0:
