@@ -64,15 +64,21 @@ class Word2VecConfig(RunConfig):
     shared_negatives: bool = opt(True, "draw the noise words once per context window and update the window as "
                                        "one small matrix product (Intel's pWord2Vec); --no-shared-negatives "
                                        "draws them per pair as word2vec.c does")
-    hot_rows: int = opt(0, "experimental: each work unit of 4096 tokens trains on its own copy of the N most "
-                           "frequent words' rows and adds its change at its end (0 = plain Hogwild)",
-                        lo=0, hi=1_000_000)
+    hot_rows: int | None = opt(None, "each 4096-token work unit trains on its own copy of the N most frequent "
+                                     "words' rows and adds its change at its end (0 = plain Hogwild; "
+                                     "default 256 for skip-gram, 0 for CBOW; no effect with one thread)",
+                               type=int, lo=0, hi=1_000_000)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
 
     def effective_alpha(self) -> float:
         if self.alpha is not None:
             return self.alpha
         return 0.025 if self.model == "sg" else 0.05
+
+    def effective_hot_rows(self) -> int:
+        if self.hot_rows is not None:
+            return self.hot_rows
+        return 256 if self.model == "sg" else 0
 
 
 @dataclass

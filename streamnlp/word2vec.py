@@ -49,7 +49,9 @@ def init_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndar
 
 class Trainer:
     """State of one word2vec run: weights (the kernels take any width; runs pass line_aligned ones),
-    noise/keep tables, and where in the schedule it stands."""
+    noise/keep tables, and where in the schedule it stands. With hot rows the weights given are copied
+    into larger matrices (each thread's copies of the hot rows follow the model's rows): read the
+    trained model from trainer.syn0 / trainer.syn1."""
 
     def __init__(self, cfg: Word2VecConfig, keep: np.ndarray, prob: np.ndarray, alias: np.ndarray,
                  syn0: np.ndarray, syn1: np.ndarray, n_tokens: int):
@@ -57,7 +59,7 @@ class Trainer:
         self.total = float(cfg.epochs * n_tokens)
         self.n_tokens = n_tokens
         n = len(syn0)
-        self.hot = min(cfg.hot_rows, n)
+        self.hot = min(cfg.effective_hot_rows(), n)
         if self.hot:  # each thread's rows for its copies of the hot words follow the model's rows
             spare = np.zeros((numba.config.NUMBA_NUM_THREADS * self.hot, syn0.shape[1]), np.float32)
             self._w0, self._w1 = (line_aligned(np.concatenate([w, spare])) for w in (syn0, syn1))

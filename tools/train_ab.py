@@ -66,7 +66,7 @@ def main() -> None:
     key, _, values = a.vary.partition("=")
     kind = str(Word2VecConfig.__dataclass_fields__[key].type)
     cast = (lambda v: v.lower() in ("1", "true", "yes")) if kind == "bool" else (
-        int if kind == "int" else float if "float" in kind else str)
+        int if kind.startswith("int") else float if "float" in kind else str)
     threads = [int(t) for t in a.threads.split(",")]
     base = {"model": a.model, "epochs": 1}
     with tempfile.TemporaryDirectory(prefix="train-ab-") as work:  # the blocks are held in memory below
