@@ -26,48 +26,54 @@ NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
 NO_TRACE_N = np.zeros(0, dtype=np.int64)
 
 
-def line_aligned(rows: np.ndarray) -> np.ndarray:
+def line_aligned(rows: np.ndarray, extra_rows: int = 0) -> np.ndarray:
     """A copy of `rows` (V x D float32) widened with zero columns to whole 64-byte cache lines, each row
-    starting on one. No two words share a cache line, so threads writing neighbouring hot rows do not
-    contend for it, and the kernels' row loops run in whole vectors. The padding stays zero through
-    training (every update to it is a product with a zero), so `[:, :D]` is the model."""
+    starting on one, followed by `extra_rows` zero rows. No two words share a cache line, so threads
+    writing neighbouring hot rows do not contend for it, and the kernels' row loops run in whole
+    vectors. The padding stays zero through training (every update to it is a product with a zero),
+    so `[:V, :D]` is the model."""
     n, dim = rows.shape
     width = -(-dim // 16) * 16  # 16 float32 to a line
-    buf = np.zeros(n * width + 16, dtype=np.float32)
+    total = n + extra_rows
+    buf = np.zeros(total * width + 16, dtype=np.float32)
     first = (-buf.ctypes.data % 64) // 4
-    out = buf[first:first + n * width].reshape(n, width)
-    out[:, :dim] = rows
+    out = buf[first:first + total * width].reshape(total, width)
+    out[:n, :dim] = rows
     return out
 
 
-def init_weights(n_words: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """word2vec's start: inputs uniform in [-0.5/D, 0.5/D), outputs zero; both line_aligned."""
+def init_weights(n_words: int, dim: int, seed: int, extra_rows: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """word2vec's start: inputs uniform in [-0.5/D, 0.5/D), outputs zero; both line_aligned (with
+    `extra_rows` zero rows after the model's)."""
     rng = np.random.default_rng(seed)
     syn0 = ((rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim))
-    return line_aligned(syn0), line_aligned(np.zeros((n_words, dim), dtype=np.float32))
+    return line_aligned(syn0, extra_rows), line_aligned(np.zeros((n_words, dim), dtype=np.float32), extra_rows)
 
 
 class Trainer:
     """State of one word2vec run: weights (the kernels take any width; runs pass line_aligned ones),
-    noise/keep tables, and where in the schedule it stands. With hot rows the weights given are copied
-    into larger matrices (each thread's copies of the hot rows follow the model's rows): read the
-    trained model from trainer.syn0 / trainer.syn1."""
+    noise/keep tables, and where in the schedule it stands. With hot rows, weights without the spare
+    rows are copied into larger ones: read the trained model from trainer.syn0 / trainer.syn1."""
 
     def __init__(self, cfg: Word2VecConfig, keep: np.ndarray, prob: np.ndarray, alias: np.ndarray,
                  syn0: np.ndarray, syn1: np.ndarray, n_tokens: int):
         self.cfg, self.keep, self.prob, self.alias = cfg, keep, prob, alias
         self.total = float(cfg.epochs * n_tokens)
         self.n_tokens = n_tokens
-        n = len(syn0)
+        n = len(keep)  # the vocabulary
         self.hot = min(cfg.effective_hot_rows(), n)
-        if self.hot:  # each thread's rows for its copies of the hot words follow the model's rows
-            spare = np.zeros((numba.config.NUMBA_NUM_THREADS * self.hot, syn0.shape[1]), np.float32)
-            self._w0, self._w1 = (line_aligned(np.concatenate([w, spare])) for w in (syn0, syn1))
-            self._base0, self._base1 = spare, spare.copy()
-        else:
-            self._w0, self._w1 = syn0, syn1
-            self._base0 = self._base1 = np.zeros((0, syn0.shape[1]), np.float32)
-        self.syn0, self.syn1 = self._w0[:n], self._w1[:n]
+        spare = self.spare_rows(cfg, n)
+        if len(syn0) != n + spare:  # the model's rows alone: add the spare rows (a copy)
+            syn0, syn1 = line_aligned(syn0, spare), line_aligned(syn1, spare)
+        self._w0, self._w1 = syn0, syn1
+        self._base0, self._base1 = (np.zeros((spare, syn0.shape[1]), np.float32) for _ in range(2))
+        self.syn0, self.syn1 = syn0[:n], syn1[:n]
+
+    @staticmethod
+    def spare_rows(cfg: Word2VecConfig, n_words: int) -> int:
+        """Rows after the model's that hold each thread's copies of the hot rows; weights made with
+        them (init_weights / line_aligned extra_rows) are trained in place."""
+        return numba.config.NUMBA_NUM_THREADS * min(cfg.effective_hot_rows(), n_words)
 
     def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
               trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N) -> tuple[float, int]:
@@ -89,8 +95,8 @@ def warm_up(cfg: Word2VecConfig) -> float:
     """Compile (or load from Numba's cache) the kernel for cfg on an empty block; returns the seconds.
     It needs no corpus, so a run does it beside the corpus passes."""
     t0 = time.perf_counter()
-    one = np.ones(1, np.float32)
-    tiny = Trainer(cfg, one, one, np.zeros(1, np.int32), *init_weights(0, cfg.dim, cfg.seed), 1)
+    none = np.zeros(0, np.float32)
+    tiny = Trainer(cfg, none, none, np.zeros(0, np.int32), *init_weights(0, cfg.dim, cfg.seed), 1)
     tiny.block(0, 0, 0, np.zeros(0, np.int32), np.zeros(2, np.int64))
     return time.perf_counter() - t0
 
@@ -104,11 +110,13 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
                                             reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
     compile_seconds = compiling()
     prob, alias = vocab.noise_table()
-    if saved is not None:
+    resumed = saved is not None
+    spare = Trainer.spare_rows(cfg, len(vocab))
+    if resumed:
         arrays, state = saved
-        syn0, syn1 = line_aligned(arrays["syn0"]), line_aligned(arrays["syn1"])
+        syn0, syn1 = line_aligned(arrays["syn0"], spare), line_aligned(arrays["syn1"], spare)
     else:
-        syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed)
+        syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed, spare)
         state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0,
                  "corpus_tokens": vocab.total_tokens}
     start = state["epoch"] + int(corpus.starts[state["block"]]) / corpus.n_tokens
@@ -129,7 +137,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         "compile_seconds": round(compile_seconds, 3), "write_seconds": round(time.perf_counter() - t_out, 3),
         **{k: round(v, 3) for k, v in timings.items()},
         "loss_per_epoch": state["epoch_loss"], "final_loss": state["epoch_loss"][-1] if state["epoch_loss"] else None,
-        "resumed": saved is not None,
+        "resumed": resumed,
     }
     rundir.write_run_files(out, to_json(cfg), metrics)
     return KeyedVectors(vocab.words, vectors)
