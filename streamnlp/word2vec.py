@@ -84,7 +84,7 @@ class Trainer:
         hot = self.hot if numba.get_num_threads() > 1 else 0  # one thread shares nothing
         with numba.parallel_chunksize(1):  # sub-blocks go to whichever thread is free (they differ in cost)
             losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
-                                        self.syn0, self.syn1, self.keep, c.sample > 0, self.prob, self.alias,
+                                        self._w0, self._w1, self.keep, c.sample > 0, self.prob, self.alias,
                                         c.window, c.negative, c.effective_alpha(),
                                         float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
                                         trace, trace_n, len(self.syn0), hot, self._base0, self._base1)

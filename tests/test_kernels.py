@@ -1,4 +1,8 @@
 """kernels/sgns.py: the shared update against a NumPy reference; the fused kernel trains on iter_pairs' pairs."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import reference
@@ -119,3 +123,14 @@ def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, sm
         assert np.array_equal(out[hot][2], out[0][2]) and len(out[0][2]) > 100
         assert np.allclose(out[hot][0], out[0][0], atol=1e-5) and np.allclose(out[hot][1], out[0][1], atol=1e-5)
     assert not np.allclose(out[0][1], 0)
+
+
+def test_the_kernel_tests_pass_with_numba_bounds_checks(tmp_path):
+    """Numba does not check indices unless asked: a kernel that writes past a view still 'works' when
+    the memory behind it exists. Run this file's kernel tests again with NUMBA_BOUNDSCHECK=1 (own
+    compile cache, so no unchecked code is reused)."""
+    env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
+                          "-k", "hot_rows or fused or repeated or line_aligned"],
+                         env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:]
