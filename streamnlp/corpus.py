@@ -189,13 +189,11 @@ def tokenize(texts: pa.Array, cfg: CorpusConfig) -> tuple[pa.Array, np.ndarray]:
     else:
         lists = pc.utf8_split_whitespace(texts)
     flat = lists.flatten()
-    parents = pc.list_parent_indices(lists).to_numpy()
     keep = pc.greater(pc.binary_length(flat), 0).to_numpy(zero_copy_only=False)
-    if not keep.all():
-        flat = flat.filter(pa.array(keep))
-        parents = parents[keep]
-    lengths = np.bincount(parents, minlength=len(texts)).astype(np.int64)
-    return flat, lengths
+    if keep.all():  # the usual case: no empty tokens, so the list lengths are the counts
+        return flat, pc.fill_null(pc.list_value_length(lists), 0).to_numpy().astype(np.int64)
+    parents = pc.list_parent_indices(lists).to_numpy()[keep]
+    return flat.filter(pa.array(keep)), np.bincount(parents, minlength=len(texts)).astype(np.int64)
 
 
 def prefetch(items: Iterator, depth: int = 2) -> Iterator:

@@ -61,6 +61,8 @@ def test_tokenize_whitespace_lowercase_and_pattern():
     flat, lengths = tokenize(texts, CorpusConfig(lowercase=True, token_pattern=r"[a-z]+"))
     assert flat.to_pylist() == ["the", "cat", "sat", "dogs", "dogs"]
     assert lengths.tolist() == [3, 0, 0, 2]
+    flat, lengths = tokenize(pa.array(["a b", None, "c"]), CorpusConfig())  # no empty tokens: the fast path
+    assert flat.to_pylist() == ["a", "b", "c"] and lengths.tolist() == [2, 0, 1]
 
 
 def test_long_rows_are_not_truncated(tmp_path):
