@@ -85,7 +85,7 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
                 loss -= np.log(likelihood)
                 likelihood = 1.0
     loss -= np.log(likelihood)
-    for a in range(m):  # two targets per pass over the row: half the loads and stores of grad and inp
+    for a in range(m):  # up to three distinct targets per pass over the row: fewer loads and stores of grad, inp
         for d in range(D):
             grad[a, d] = np.float32(0.0)
         t = 0
@@ -123,10 +123,10 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
     return loss
 
 
-# The two helpers below take shared arrays (weights, noise tables) and are inlined into the kernel: a
-# call takes a reference to each array it is given, an atomic add on that array's one counter, and with
-# a call per center word every thread would keep pulling those counters' cache lines from the others.
-# For the same reason the per-center buffers are indexed by slot rather than sliced into views.
+# draw_targets and prepare_center take shared arrays (weights, noise tables) and are inlined into the
+# kernel: a call takes a reference to each array it is given, an atomic add on that array's one counter,
+# and with a call per center word every thread would keep pulling those counters' cache lines from the
+# others. For the same reason the per-center buffers are indexed by slot rather than sliced into views.
 
 @njit(inline="always", **JIT)
 def local_row(w, hot, off):
