@@ -29,7 +29,7 @@ def test_ns_update_matches_numpy_reference(m):
     grad = np.zeros((m, D), np.float32)
     g = np.zeros((m, len(targets)), np.float32)
     got_syn1 = syn1.copy()
-    loss = ns_update(inp, m, targets[None], 0, len(targets), got_syn1, alpha, grad, g)
+    loss = ns_update(inp, np.arange(m), 0, m, targets[None], 0, len(targets), got_syn1, alpha, grad, g)
     assert np.allclose(got_syn1, want_syn1, atol=1e-6)
     assert np.allclose(grad, want_grad, atol=1e-6)
     assert loss == pytest.approx(want_loss, rel=1e-5)

@@ -42,21 +42,24 @@ def table_sigmoid(f):
 
 
 @njit(**JIT)
-def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
+def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
     """The negative-sampling step shared by both models.
 
-    inp[:m] (m, D) input vectors, targets[slot, :nt] output rows (the first is the observed word, the
-    rest noise). Raises inp[a] . syn1[targets[slot, 0]] and lowers the noise scores by SGD on the logistic
-    loss: scores come from the weights as given; then, input by input and target by target, grad[a] takes
-    g * syn1[w] before syn1[w] takes g * inp[a] (word2vec.c's order when m == 1), so each input sees the
-    output rows as the inputs before it left them. Returns the summed loss.
+    The m input vectors are src[rows[base + a]] (skip-gram: rows of syn0 itself, read in place; CBOW:
+    its averaged context in a buffer), targets[slot, :nt] the output rows (the first is the observed
+    word, the rest noise). Raises input . syn1[targets[slot, 0]] and lowers the noise scores by SGD on
+    the logistic loss: scores come from the weights as given; then, input by input and target by
+    target, grad[a] takes g * syn1[w] before syn1[w] takes g * input a (word2vec.c's order when m == 1),
+    so each input sees the output rows as the inputs before it left them. src is not written. Returns
+    the summed loss.
     """
-    D = inp.shape[1]
+    D = src.shape[1]
     loss = 0.0
     likelihood = 1.0  # product of the model's probabilities of the labels; one log per underflow guard
     one = np.float32(1.0)
     for a in range(m):
-        for t in range(0, nt, 3):  # scores three targets at a time: one load of inp[a] serves them all
+        r = rows[base + a]
+        for t in range(0, nt, 3):  # scores three targets at a time: one load of the input serves them all
             w1 = targets[slot, t]
             w2 = targets[slot, min(t + 1, nt - 1)]
             w3 = targets[slot, min(t + 2, nt - 1)]
@@ -64,7 +67,7 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
             f2 = np.float32(0.0)
             f3 = np.float32(0.0)
             for d in range(D):
-                x = inp[a, d]
+                x = src[r, d]
                 f1 += x * syn1[w1, d]
                 f2 += x * syn1[w2, d]
                 f3 += x * syn1[w3, d]
@@ -85,7 +88,8 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
                 loss -= np.log(likelihood)
                 likelihood = 1.0
     loss -= np.log(likelihood)
-    for a in range(m):  # up to three distinct targets per pass over the row: fewer loads and stores of grad, inp
+    for a in range(m):  # up to three distinct targets per pass over the row: fewer loads and stores
+        r = rows[base + a]
         for d in range(D):
             grad[a, d] = np.float32(0.0)
         t = 0
@@ -96,7 +100,7 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
                 w2, g2 = targets[slot, t + 1], g[a, t + 1]
                 w3, g3 = targets[slot, t + 2], g[a, t + 2]
                 for d in range(D):
-                    x = inp[a, d]
+                    x = src[r, d]
                     s1 = syn1[w1, d]
                     s2 = syn1[w2, d]
                     s3 = syn1[w3, d]
@@ -108,7 +112,7 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
             elif t + 1 < nt and targets[slot, t + 1] != w1:
                 w2, g2 = targets[slot, t + 1], g[a, t + 1]
                 for d in range(D):
-                    x = inp[a, d]
+                    x = src[r, d]
                     s1 = syn1[w1, d]
                     s2 = syn1[w2, d]
                     grad[a, d] += g1 * s1 + g2 * s2
@@ -118,7 +122,7 @@ def ns_update(inp, m, targets, slot, nt, syn1, alpha, grad, g):
             else:
                 for d in range(D):
                     grad[a, d] += g1 * syn1[w1, d]
-                    syn1[w1, d] += g1 * inp[a, d]
+                    syn1[w1, d] += g1 * src[r, d]
                 t += 1
     return loss
 
@@ -211,7 +215,8 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
         targets = np.empty((2, negative + 1), dtype=np.int64)
         ms = np.zeros(2, dtype=np.int64)
         nts = np.zeros(2, dtype=np.int64)
-        inp = np.empty((2 * window, D), dtype=np.float32)
+        mean = np.empty((1, D), dtype=np.float32)  # CBOW's input: the context's average
+        row0 = np.zeros(1, dtype=np.int64)
         grad = np.empty((2 * window, D), dtype=np.float32)
         g = np.empty((2 * window, negative + 1), dtype=np.float32)
         loss = 0.0
@@ -247,17 +252,11 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                     for a in range(m):
                         r = ctx[base + a]
                         nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns, hot, off)
-                        for d in range(D):
-                            inp[0, d] = syn0[r, d]
-                        loss += ns_update(inp, 1, targets, cur, nt, syn1, alpha, grad, g)
+                        loss += ns_update(syn0, ctx, base + a, 1, targets, cur, nt, syn1, alpha, grad, g)
                         for d in range(D):
                             syn0[r, d] += grad[0, d]
                 elif sg:
-                    for a in range(m):
-                        r = ctx[base + a]
-                        for d in range(D):
-                            inp[a, d] = syn0[r, d]
-                    loss += ns_update(inp, m, targets, cur, nt, syn1, alpha, grad, g)
+                    loss += ns_update(syn0, ctx, base, m, targets, cur, nt, syn1, alpha, grad, g)
                     for a in range(m):
                         r = ctx[base + a]
                         for d in range(D):
@@ -265,14 +264,14 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                 else:
                     scale = np.float32(1.0) / np.float32(m)
                     for d in range(D):
-                        inp[0, d] = np.float32(0.0)
+                        mean[0, d] = np.float32(0.0)
                     for a in range(m):
                         r = ctx[base + a]
                         for d in range(D):
-                            inp[0, d] += syn0[r, d]
+                            mean[0, d] += syn0[r, d]
                     for d in range(D):
-                        inp[0, d] *= scale
-                    loss += ns_update(inp, 1, targets, cur, nt, syn1, alpha, grad, g) * m
+                        mean[0, d] *= scale
+                    loss += ns_update(mean, row0, 0, 1, targets, cur, nt, syn1, alpha, grad, g) * m
                     for a in range(m):
                         r = ctx[base + a]
                         for d in range(D):
