@@ -57,7 +57,7 @@ def test_out_is_an_existing_file(tmp_path):
 @pytest.mark.parametrize("flag, value, needle", [
     ("--dim", "abc", "--dim"), ("--dim", "0", "--dim"), ("--window", "-3", "--window"),
     ("--sample", "2", "--sample"), ("--alpha", "nan", "--alpha"), ("--model", "skipgram", "--model"),
-    ("--threads", "0", "--threads"),
+    ("--threads", "0", "--threads"), ("--hot-rows", "-1", "--hot-rows"), ("--hot-rows", "many", "--hot-rows"),
 ])
 def test_nonsense_flags(tmp_path, flag, value, needle):
     assert_user_error(run_cli("word2vec", SAMPLE, "--out", tmp_path / "o", flag, value), needle)
