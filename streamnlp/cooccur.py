@@ -85,8 +85,9 @@ def _reduce(keys: np.ndarray, vals: np.ndarray) -> Run:
 
 def merge_runs(sources: list, budget: int):
     """Bounded k-way merge of sorted runs (Run in memory or RunFile, read alike): yields reduced Run
-    pieces in key order. Each round tops every source up to budget / len(sources) records held and emits every key up to
-    the smallest last key read, which no source can add to later: at most ~2 * budget records held."""
+    pieces in key order. Each round tops every source up to budget / len(sources) records held and
+    emits every key up to the smallest last key read, which no source can add to later: at most
+    ~2 * budget records held."""
     chunk = max(4096, budget // max(1, len(sources)))
     pos = [0] * len(sources)
     held = [Run(np.empty(0, np.int64), np.empty(0, np.int64)) for _ in sources]

@@ -32,8 +32,8 @@ from streamnlp.rundir import make_config  # noqa: E402
 
 
 def epoch_seconds(cfg, vocab, tables, blocks, starts, n_tokens) -> float:
-    syn0, syn1 = w2v.init_weights(len(vocab), cfg.dim, cfg.seed)
-    tr = w2v.Trainer(cfg, *tables, syn0, syn1, n_tokens)
+    weights = w2v.init_weights(len(vocab), cfg.dim, cfg.seed, w2v.Trainer.spare_rows(cfg, len(vocab)))
+    tr = w2v.Trainer(cfg, *tables, *weights, n_tokens)
     w2v.warm_up(cfg)
     t0 = time.perf_counter()
     for b, ids, offsets in blocks:
@@ -46,7 +46,8 @@ def private_worker(args) -> float:
     settings, tables, n_words, n_tokens, pieces = args
     numba.set_num_threads(1)
     cfg = make_config(Word2VecConfig, settings)
-    tr = w2v.Trainer(cfg, *tables, *w2v.init_weights(n_words, cfg.dim, cfg.seed), n_tokens)
+    weights = w2v.init_weights(n_words, cfg.dim, cfg.seed, w2v.Trainer.spare_rows(cfg, n_words))
+    tr = w2v.Trainer(cfg, *tables, *weights, n_tokens)
     w2v.warm_up(cfg)
     t0 = time.perf_counter()
     for k, start, ids, offsets in pieces:
