@@ -16,7 +16,7 @@ from tqdm import tqdm
 from . import checkpoint, rundir
 from .config import Word2VecConfig, to_json
 from .kernels.common import sub_blocks
-from .kernels.sgns import train_block
+from .kernels.sgns import HOT_SYNC_CENTERS, train_block
 from .pairs import SUB_TOKENS
 from .prepare import prepare_corpus
 from .threads import in_background, thread_limits, threads_or_default
@@ -61,7 +61,6 @@ class Trainer:
         self.total = float(cfg.epochs * n_tokens)
         self.n_tokens = n_tokens
         n = len(keep)  # the vocabulary
-        self.hot = min(cfg.effective_hot_rows(), n)
         spare = self.spare_rows(cfg, n)
         if len(syn0) != n + spare:  # the model's rows alone: add the spare rows (a copy)
             syn0, syn1 = line_aligned(syn0, spare), line_aligned(syn1, spare)
@@ -73,7 +72,7 @@ class Trainer:
     def spare_rows(cfg: Word2VecConfig, n_words: int) -> int:
         """Rows after the model's that hold each thread's copies of the hot rows; weights made with
         them (init_weights / line_aligned extra_rows) are trained in place."""
-        return numba.config.NUMBA_NUM_THREADS * min(cfg.effective_hot_rows(), n_words)
+        return numba.config.NUMBA_NUM_THREADS * min(max(cfg.effective_hot_rows(2), cfg.hot_rows or 0), n_words)
 
     def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
               trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N) -> tuple[float, int]:
@@ -81,13 +80,17 @@ class Trainer:
         c = self.cfg
         subs = sub_blocks(offsets, SUB_TOKENS)
         max_len = int(np.diff(offsets).max())
-        hot = self.hot if numba.get_num_threads() > 1 else 0  # one thread shares nothing
+        threads = numba.get_num_threads()
+        hot = min(c.effective_hot_rows(threads), len(self.syn0))
+        k = max(1, min(threads, len(subs) - 1))  # work units running at once
+        hot_every, hot_share = HOT_SYNC_CENTERS // k, np.float32(min(1.0, 2.0 / k))
         with numba.parallel_chunksize(1):  # sub-blocks go to whichever thread is free (they differ in cost)
             losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
                                         self._w0, self._w1, self.keep, c.sample > 0, self.prob, self.alias,
                                         c.window, c.negative, c.effective_alpha(),
                                         float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
-                                        trace, trace_n, len(self.syn0), hot, self._base0, self._base1)
+                                        trace, trace_n, len(self.syn0), hot, self._base0, self._base1,
+                                        hot_every, hot_share)
         return float(losses.sum()), int(pairs.sum())
 
 

@@ -10,10 +10,11 @@ import reference
 from streamnlp.config import Word2VecConfig
 from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
-from streamnlp.kernels.sgns import ns_update
+from streamnlp.kernels.sgns import ns_update, sync_hot
 from streamnlp.pairs import block_pairs
 from streamnlp.threads import thread_limits
 from streamnlp.vocab import build_vocab
+import streamnlp.word2vec as w2v
 from streamnlp.word2vec import Trainer, init_weights
 
 
@@ -98,10 +99,15 @@ def test_a_run_of_one_repeated_word_does_not_blow_up_its_vector(shared):
 
 
 @pytest.mark.parametrize("model", ["sg", "cbow"])
-def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, small_corpus, model):
+@pytest.mark.parametrize("sync_every", [None, 7])
+def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, small_corpus, model, sync_every,
+                                                                    monkeypatch):
     """With one work unit nothing else writes meanwhile, so training on the thread's copies of the hot
-    rows and adding their change back gives the shared rows' result (to rounding); the trace still
-    names words, not copy rows."""
+    rows and adding their change back gives the shared rows' result (to rounding), also when the copies
+    are synced every 7 centers on the way (a sync that lost or re-added a change would show); the trace
+    still names words, not copy rows."""
+    if sync_every:
+        monkeypatch.setattr(w2v, "HOT_SYNC_CENTERS", sync_every)
     cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=5)
     shards = discover([small_corpus])
     vocab = build_vocab(shards, cfg)
@@ -125,12 +131,28 @@ def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, sm
     assert not np.allclose(out[0][1], 0)
 
 
+@pytest.mark.parametrize("share", [1.0, 0.25, 0.0])
+def test_sync_hot_adds_its_share_of_the_copies_change_to_what_others_wrote_and_reloads_them(share):
+    """Rows 0..2 shared, a thread's copies at rows 6..8 with their starting values at rows 1..3 of
+    base; the shared rows moved meanwhile (another thread's sync), so copies, base and shared all differ."""
+    rng = np.random.default_rng(0)
+    syn0, syn1 = (rng.standard_normal((9, 4)).astype(np.float32) for _ in range(2))
+    base0, base1 = (rng.standard_normal((5, 4)).astype(np.float32) for _ in range(2))
+    want = [(syn[:3] + share * (syn[6:9] - base[1:4]), syn[3:6].copy(), base[[0, 4]].copy())
+            for syn, base in ((syn0, base0), (syn1, base1))]
+    sync_hot(syn0, syn1, base0, base1, 3, 6, 1, np.float32(share))
+    for (shared, middle, other_base), syn, base in zip(want, (syn0, syn1), (base0, base1)):
+        assert np.allclose(syn[:3], shared, atol=1e-6)
+        assert np.array_equal(syn[6:9], syn[:3]) and np.array_equal(base[1:4], syn[:3])
+        assert np.array_equal(syn[3:6], middle) and np.array_equal(base[[0, 4]], other_base)
+
+
 def test_the_kernel_tests_pass_with_numba_bounds_checks(tmp_path):
     """Numba does not check indices unless asked: a kernel that writes past a view still 'works' when
     the memory behind it exists. Run this file's kernel tests again with NUMBA_BOUNDSCHECK=1 (own
     compile cache, so no unchecked code is reused)."""
     env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
-                          "-k", "hot_rows or fused or repeated or line_aligned"],
+                          "-k", "hot_rows or sync_hot or fused or repeated or line_aligned"],
                          env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:]

@@ -25,6 +25,8 @@ from .common import (
 # word2vec's tabulated sigmoid, finer: 4096 cells over [-8, 8] (word2vec.c and gensim: 1000 over [-6, 6]).
 # Measured on realtext, 2 threads: skip-gram 11% faster than np.exp under fastmath, same quality.
 EXP_TABLE_SIZE = 4096
+# Centers between two syncs of a thread's hot-row copies when k work units run at once: HOT_SYNC_CENTERS / k.
+HOT_SYNC_CENTERS = 4096
 MAX_EXP = np.float32(8.0)
 TABLE_SCALE = np.float32(EXP_TABLE_SIZE / (2 * MAX_EXP))
 _mid = (np.arange(EXP_TABLE_SIZE) + 0.5) / TABLE_SCALE - MAX_EXP
@@ -177,9 +179,30 @@ def prepare_center(buf, i, n, window, ctx, targets, slot, draw, distinct, negati
     return m, nt, ps, ns
 
 
+@njit(inline="always", **JIT)
+def sync_hot(syn0, syn1, base0, base1, hot, off, b, share):
+    """Add `share` times this thread's change to the hot rows (its copies at rows off.., minus their
+    starting values at rows b.. of base0/base1) to the shared rows 0..hot-1; then restart the copies from
+    the shared rows' current values (share 0: only that).
+
+    k units that start from the same row and each move it a fraction f of the way to where their data
+    pulls it move it k*f*share in all: the row's distance to that point is multiplied by 1 - k*f*share.
+    The hottest rows reach f near 1 within a few dozen centers, so unscaled sums overshoot k-fold
+    whatever the sync interval: skip-gram degraded at 4 threads and blew up (NaN) from 8 on, on 16 cores.
+    share = 2/k (for k > 2) keeps the factor in [-1, 1] for every f; syncing every HOT_SYNC_CENTERS / k
+    centers keeps the copies no staler than two threads' at 4096."""
+    for w in range(hot):
+        for d in range(syn0.shape[1]):
+            v0 = syn0[w, d] + (syn0[off + w, d] - base0[b + w, d]) * share
+            v1 = syn1[w, d] + (syn1[off + w, d] - base1[b + w, d]) * share
+            syn0[w, d] = syn0[off + w, d] = base0[b + w, d] = v0
+            syn1[w, d] = syn1[off + w, d] = base1[b + w, d] = v1
+
+
 @njit(parallel=True, **JIT)
 def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsample, prob, alias, window,
-                negative, alpha0, pos0, total, seed, epoch, block, trace, trace_n, n_words, hot, base0, base1):
+                negative, alpha0, pos0, total, seed, epoch, block, trace, trace_n, n_words, hot, base0, base1,
+                hot_every, hot_share):
     """One pass over a block (ids, sentence offsets) split at `subs`; returns (loss, positive pairs) per sub.
 
     sg: skip-gram (each context word predicts the center word); else CBOW (the mean of the context
@@ -191,8 +214,9 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
     trace (n_sub, cap, 2) records each positive (center, context) pair when it has rows (tests).
     hot > 0: syn0 and syn1 hold n_words rows and then `hot` rows per thread; a work unit copies the hot
     (most frequent) words' rows into its thread's rows, trains on those, and adds their change to the
-    shared rows at its end (base0/base1 keep the copies' starting values), so the rows that every
-    thread writes all the time move between cores once per work unit.
+    shared rows (base0/base1 keep the copies' starting values), times hot_share, every `hot_every`
+    centers and at its end, so the rows that every thread writes all the time move between cores once
+    per hot_every centers. The caller sets both from the number of units running at once (sync_hot).
     """
     n_sub = subs.shape[0] - 1
     D = syn0.shape[1]
@@ -204,10 +228,8 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
     for b in prange(n_sub):
         tid = numba.get_thread_id() if hot > 0 else 0
         off = n_words + tid * hot
-        for w in range(hot):
-            for d in range(D):
-                base0[tid * hot + w, d] = syn0[off + w, d] = syn0[w, d]
-                base1[tid * hot + w, d] = syn1[off + w, d] = syn1[w, d]
+        sync_hot(syn0, syn1, base0, base1, hot, off, tid * hot, np.float32(0.0))
+        since = 0
         ps = stream_seed(seed, epoch, block, b, PAIRS_STREAM)
         ns = stream_seed(seed, epoch, block, b, NOISE_STREAM)
         buf = np.empty(max_len, dtype=np.int32)
@@ -232,6 +254,11 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
             ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx, targets, 0, draw_early, distinct,
                                                   negative, prob, alias, ps, ns, syn0, syn1, hot, off)
             for i in range(n):
+                if hot > 0:
+                    since += 1
+                    if since == hot_every:
+                        sync_hot(syn0, syn1, base0, base1, hot, off, tid * hot, hot_share)
+                        since = 0
                 cur = i & 1
                 if i + 1 < n:
                     ms[1 - cur], nts[1 - cur], ps, ns = prepare_center(
@@ -276,10 +303,7 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                         r = ctx[base + a]
                         for d in range(D):
                             syn0[r, d] += grad[0, d]
-        for w in range(hot):  # this unit's change to the hot rows, added to what the others wrote meanwhile
-            for d in range(D):
-                syn0[w, d] += syn0[off + w, d] - base0[tid * hot + w, d]
-                syn1[w, d] += syn1[off + w, d] - base1[tid * hot + w, d]
+        sync_hot(syn0, syn1, base0, base1, hot, off, tid * hot, hot_share)
         losses[b] = loss
         pairs[b] = npairs
     return losses, pairs
