@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import reference
 
+import streamnlp.word2vec as w2v
 from streamnlp.config import Word2VecConfig
 from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
@@ -14,7 +15,6 @@ from streamnlp.kernels.sgns import ns_update, sync_hot
 from streamnlp.pairs import block_pairs
 from streamnlp.threads import thread_limits
 from streamnlp.vocab import build_vocab
-import streamnlp.word2vec as w2v
 from streamnlp.word2vec import Trainer, init_weights
 
 
