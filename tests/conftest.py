@@ -4,6 +4,7 @@ import random
 import subprocess
 import sys
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -24,6 +25,19 @@ def random_rows(n, seed=0, vocab=60, max_len=30):
     words = [f"w{i}" for i in range(vocab)]
     weights = [1.0 / (i + 1) for i in range(vocab)]
     return [" ".join(rng.choices(words, weights, k=rng.randint(0, max_len))) for _ in range(n)]
+
+
+@pytest.fixture
+def zipf_text(tmp_path):
+    """A million tokens of 1000 made-up words drawn by Zipf's law, 20 per line: frequent words as
+    frequent as a real corpus's, so their rows are updated as often."""
+    rng = np.random.default_rng(0)
+    p = 1.0 / np.arange(1, 1001)
+    toks = rng.choice(1000, size=1_000_000, p=p / p.sum())
+    path = tmp_path / "zipf.txt"
+    with open(path, "w") as f:
+        f.writelines(" ".join(f"w{t}" for t in toks[k:k + 20]) + "\n" for k in range(0, len(toks), 20))
+    return str(path)
 
 
 @pytest.fixture

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Hot rows under k work units at once, emulated on one thread: what many cores do to their values.
+
+On a 2-core machine at most two units overlap, so what k threads' hot-row copies do to each other
+cannot be seen there. This trains skip-gram with the real kernel one unit at a time, in groups of k:
+every unit of a group starts from the same hot rows and the group adds its changes, each times the
+share (`sum`: 1, as before the fix; `scaled`: min(1, 2/k), what Trainer.block uses). That is the
+worst case of the asynchronous reality, where the k starting points are staggered; the other rows
+are trained one unit after another. Prints one JSON line per k with the largest weight and the
+analogy accuracy (gensim's questions-words.txt, restrict_vocab 30000, needs gensim).
+
+usage: tools/hot_rows_emulator.py --corpus DIR [--k 1,2,4,8,16] [--unit-tokens 4096] [--hot-rows 256]
+                                  [--share sum|scaled] [--epochs 1]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numba
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import streamnlp.word2vec as w2v  # noqa: E402
+from streamnlp.config import Word2VecConfig  # noqa: E402
+from streamnlp.kernels.common import sub_blocks  # noqa: E402
+from streamnlp.kernels.sgns import train_block  # noqa: E402
+from streamnlp.prepare import prepare_corpus  # noqa: E402
+from streamnlp.rundir import make_config  # noqa: E402
+from streamnlp.vectors import KeyedVectors  # noqa: E402
+
+NO_TRACE, NO_TRACE_N = np.zeros((0, 0, 2), np.int32), np.zeros(0, np.int64)
+
+
+def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, share: float) -> np.ndarray:
+    V = len(vocab)
+    keep = vocab.keep_probs(cfg.sample)
+    prob, alias = vocab.noise_table()
+    syn0, syn1 = w2v.init_weights(V, cfg.dim, cfg.seed, hot)
+    base0, base1 = (np.zeros((max(hot, 1), syn0.shape[1]), np.float32) for _ in range(2))
+    total, uid = float(cfg.epochs * corpus.n_tokens), 0
+    for epoch in range(cfg.epochs):
+        for b, ids, offsets in blocks:
+            subs = sub_blocks(offsets, unit)
+            units = list(zip(subs[:-1], subs[1:]))
+            pos0, max_len = float(epoch * corpus.n_tokens + corpus.starts[b]), int(np.diff(offsets).max())
+            for g in range(0, len(units), k):
+                start0, start1 = syn0[:hot].copy(), syn1[:hot].copy()
+                change0, change1 = np.zeros_like(start0), np.zeros_like(start1)
+                for s0, s1 in units[g:g + k]:  # each from the group's starting rows, pushed whole at its end
+                    syn0[:hot], syn1[:hot] = start0, start1
+                    train_block(True, cfg.shared_negatives, ids, offsets, np.array([s0, s1], np.int64), max_len,
+                                syn0, syn1, keep, cfg.sample > 0, prob, alias, cfg.window, cfg.negative,
+                                cfg.effective_alpha(), pos0, total, cfg.seed, epoch, uid, NO_TRACE, NO_TRACE_N,
+                                V, hot, base0, base1, 1 << 40, np.float32(1.0))
+                    uid += 1
+                    change0 += syn0[:hot] - start0
+                    change1 += syn1[:hot] - start1
+                syn0[:hot], syn1[:hot] = start0 + share * change0, start1 + share * change1
+    return syn0[:V, :cfg.dim]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--k", default="1,2,4,8,16", help="work units at once")
+    ap.add_argument("--unit-tokens", type=int, default=4096)
+    ap.add_argument("--hot-rows", type=int, default=256)
+    ap.add_argument("--share", choices=["sum", "scaled"], default="scaled")
+    ap.add_argument("--epochs", type=int, default=1)
+    a = ap.parse_args()
+    from gensim.test.utils import datapath
+    numba.set_num_threads(1)
+    cfg = make_config(Word2VecConfig, {"model": "sg", "epochs": a.epochs})
+    with tempfile.TemporaryDirectory(prefix="hot-emu-") as work:  # the blocks are held in memory below
+        vocab, corpus, _ = prepare_corpus([a.corpus], work, cfg)
+        blocks = list(corpus.iter_blocks(0))
+    for k in map(int, a.k.split(",")):
+        share = 1.0 if a.share == "sum" else min(1.0, 2.0 / k)
+        t0 = time.perf_counter()
+        with np.errstate(all="ignore"):
+            vectors = train(cfg, vocab, corpus, blocks, k, a.unit_tokens, a.hot_rows, share)
+            accuracy = KeyedVectors(vocab.words, vectors).evaluate_word_analogies(datapath("questions-words.txt"))[0]
+        print(json.dumps({"k": k, "unit_tokens": a.unit_tokens, "hot_rows": a.hot_rows, "share": round(share, 4),
+                          "epochs": a.epochs, "max_abs_weight": float(np.abs(vectors).max()),
+                          "analogy": round(accuracy, 4), "seconds": round(time.perf_counter() - t0, 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
