@@ -43,7 +43,7 @@ class VocabConfig(CorpusConfig):
 @dataclass
 class RunConfig(VocabConfig):
     """What every trainer's run has: periodic checkpoints and --resume."""
-    checkpoint_every: float = opt(300.0, "seconds between checkpoints (one is also written after every epoch)",
+    checkpoint_every: float = opt(300.0, "seconds between checkpoints (0 = none); the last is written at the end",
                                   lo=0.0)
     resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
 
