@@ -71,8 +71,8 @@ class Trainer:
     @staticmethod
     def spare_rows(cfg: Word2VecConfig, n_words: int) -> int:
         """Rows after the model's that hold each thread's copies of the hot rows; weights made with
-        them (init_weights / line_aligned extra_rows) are trained in place."""
-        return numba.config.NUMBA_NUM_THREADS * min(max(cfg.effective_hot_rows(2), cfg.hot_rows or 0), n_words)
+        them (init_weights / line_aligned extra_rows) are trained in place. Two threads use the most."""
+        return numba.config.NUMBA_NUM_THREADS * min(cfg.effective_hot_rows(2), n_words)
 
     def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
               trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N) -> tuple[float, int]:

@@ -189,8 +189,8 @@ def sync_hot(syn0, syn1, base0, base1, hot, off, b, share):
     pulls it move it k*f*share in all: the row's distance to that point is multiplied by 1 - k*f*share.
     The hottest rows reach f near 1 within a few dozen centers, so unscaled sums overshoot k-fold
     whatever the sync interval: skip-gram degraded at 4 threads and blew up (NaN) from 8 on, on 16 cores.
-    share = 2/k (for k > 2) keeps the factor in [-1, 1] for every f; syncing every HOT_SYNC_CENTERS / k
-    centers keeps the copies no staler than two threads' at 4096."""
+    share = 2/k (for k > 2) keeps the factor in [-1, 1] for every f. Syncing every HOT_SYNC_CENTERS / k
+    centers keeps what all threads together train between two loads of a copy at HOT_SYNC_CENTERS."""
     for w in range(hot):
         for d in range(syn0.shape[1]):
             v0 = syn0[w, d] + (syn0[off + w, d] - base0[b + w, d]) * share
