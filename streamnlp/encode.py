@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .atomic import write_json
+from .codes import codes_path, read_codes
 from .config import CorpusConfig
 from .corpus import Shard, prefetch, read_shard, token_settings, tokenize
 from .errors import UserError
@@ -36,19 +37,25 @@ class Block:
     n_sents: int
 
 
-def encode_batch(texts: pa.Array, vocab: Vocab, cfg: CorpusConfig, unk: int | None,
+def encode_words(words: pa.Array, lengths: np.ndarray, vocab: Vocab, unk: int | None,
                  eos: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, sentence lengths) of one record batch. Unknown words are dropped, or mapped to `unk`;
-    `eos`, when given, ends every row. Rows left empty are dropped."""
-    flat, lengths = tokenize(texts, cfg)
-    ids = pc.index_in(flat, value_set=vocab.arrow)
-    if unk is None:
-        valid = ids.is_valid().to_numpy(zero_copy_only=False)
-        rows = np.repeat(np.arange(len(lengths)), lengths)
-        lengths = np.bincount(rows[valid], minlength=len(lengths))
-        ids = ids.drop_null().to_numpy().astype(np.int32, copy=False)
+    """(ids, sentence lengths) of one batch's tokens (strings, or dictionary-encoded: then only the
+    dictionary is looked up) with `lengths` tokens per row. Unknown words are dropped, or mapped to
+    `unk`; `eos`, when given, ends every row. Rows left empty are dropped."""
+    if pa.types.is_dictionary(words.type):
+        to_id = pc.fill_null(pc.index_in(words.dictionary, value_set=vocab.arrow), -1).to_numpy()
+        ids = to_id[words.indices.to_numpy()]
     else:
-        ids = pc.fill_null(ids, unk).to_numpy().astype(np.int32, copy=False)
+        ids = pc.fill_null(pc.index_in(words, value_set=vocab.arrow), -1).to_numpy()
+    if unk is None:
+        valid = ids >= 0
+        if not valid.all():
+            rows = np.repeat(np.arange(len(lengths)), lengths)
+            lengths = np.bincount(rows[valid], minlength=len(lengths))
+            ids = ids[valid]
+    else:
+        ids = np.where(ids >= 0, ids, unk)
+    ids = ids.astype(np.int32, copy=False)
     if eos is not None:
         ends = np.cumsum(lengths)
         ids = np.insert(ids, ends, eos).astype(np.int32, copy=False)
@@ -58,13 +65,16 @@ def encode_batch(texts: pa.Array, vocab: Vocab, cfg: CorpusConfig, unk: int | No
 
 
 def _encode_shard(part: int, shard: Shard, vocab: Vocab, cfg: CorpusConfig, folder: str,
-                  unk: int | None, eos: int | None) -> list[Block]:
+                  unk: int | None, eos: int | None, codes: str | None) -> list[Block]:
+    """The shard's ids and sentence lengths into `folder`, read from its codes (codes.py) when given,
+    else tokenized from the shard; returns its blocks."""
     blocks: list[Block] = []
     tok = sent = 0
     block_tok = block_sent = 0
+    batches = read_codes(codes_path(codes, part)) if codes else (tokenize(t, cfg) for t in read_shard(shard, cfg))
     with open(_path(folder, part, "ids"), "wb") as fi, open(_path(folder, part, "lens"), "wb") as fl:
-        for texts in read_shard(shard, cfg):
-            ids, lens = encode_batch(texts, vocab, cfg, unk, eos)
+        for words, lengths in batches:
+            ids, lens = encode_words(words, lengths, vocab, unk, eos)
             fi.write(ids.tobytes())
             fl.write(lens.tobytes())
             # cut blocks at sentence boundaries once they hold block_tokens tokens
@@ -153,9 +163,10 @@ class EncodedCorpus:
         return prefetch(((i, *self.read_block(i)) for i in range(start, len(self.blocks))), depth)
 
 
-def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: str,
-                  unk: int | None = None, eos: int | None = None, threads: int | None = None) -> EncodedCorpus:
-    """Encode every shard into `folder`, or reuse the cache there if it was made from the same inputs."""
+def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: str, unk: int | None = None,
+                  eos: int | None = None, threads: int | None = None, codes: str | None = None) -> EncodedCorpus:
+    """Encode every shard into `folder`, or reuse the cache there if it was made from the same inputs.
+    `codes`: the folder the counting pass wrote the shards' codes to (count_all), read instead of the shards."""
     key = cache_key(shards, vocab, cfg, unk, eos)
     manifest = os.path.join(folder, "manifest.json")
     if os.path.exists(manifest):
@@ -164,7 +175,7 @@ def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: 
             return cached
         os.unlink(manifest)
     os.makedirs(folder, exist_ok=True)
-    per_shard = map_shards(lambda a: _encode_shard(a[0], a[1], vocab, cfg, folder, unk, eos),
+    per_shard = map_shards(lambda a: _encode_shard(a[0], a[1], vocab, cfg, folder, unk, eos, codes),
                            list(enumerate(shards)), threads, "encoding")
     blocks = [b for bs in per_shard for b in bs]
     if not blocks:

@@ -1,7 +1,10 @@
-"""The two streaming passes every trainer starts with: count the vocabulary, then encode the token blocks."""
+"""The two streaming passes every trainer starts with: count the vocabulary, then encode the token blocks
+(from the counting pass's dictionary-encoded tokens, so the shards are read and tokenized once)."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Sequence
 
@@ -22,16 +25,24 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_voca
     t0 = time.perf_counter()
     shards = discover(inputs)
     vocab_path = os.path.join(out, "vocab.tsv")
-    if reuse_vocab is not None and os.path.exists(vocab_path):
-        vocab = Vocab.load(vocab_path, total_tokens=reuse_vocab)
-    else:
-        vocab = build_lm_vocab(shards, cfg, lm_vocab_size) if lm_vocab_size else build_vocab(shards, cfg)
-        vocab.save(vocab_path)
-    t1 = time.perf_counter()
     cache = cfg.cache_dir or os.path.join(out, "cache")
-    lm = lm_vocab_size is not None
-    corpus = encode_corpus(shards, vocab, cfg, cache, unk=vocab.index[UNK] if lm else None,
-                           eos=vocab.index[EOS] if lm else None, threads=cfg.threads)
+    codes = None  # the counting pass's dictionary-encoded tokens (codes.py), for the encoding pass
+    try:
+        if reuse_vocab is not None and os.path.exists(vocab_path):
+            vocab = Vocab.load(vocab_path, total_tokens=reuse_vocab)
+        else:
+            os.makedirs(cache, exist_ok=True)
+            codes = tempfile.mkdtemp(prefix="codes-", dir=cache)
+            vocab = (build_lm_vocab(shards, cfg, lm_vocab_size, codes) if lm_vocab_size else
+                     build_vocab(shards, cfg, codes))
+            vocab.save(vocab_path)
+        t1 = time.perf_counter()
+        lm = lm_vocab_size is not None
+        corpus = encode_corpus(shards, vocab, cfg, cache, unk=vocab.index[UNK] if lm else None,
+                               eos=vocab.index[EOS] if lm else None, threads=cfg.threads, codes=codes)
+    finally:
+        if codes is not None:
+            shutil.rmtree(codes, ignore_errors=True)
     pa.default_memory_pool().release_unused()  # Arrow's allocator keeps the passes' freed buffers otherwise
     t2 = time.perf_counter()
     return vocab, corpus, {"vocab_seconds": t1 - t0, "encode_seconds": t2 - t1}

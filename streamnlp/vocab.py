@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .atomic import atomic_write
+from .codes import CodesWriter, codes_path
 from .config import VocabConfig
 from .corpus import Shard, read_shard, tokenize
 from .errors import UserError
@@ -57,20 +58,25 @@ def merge(parts: Iterable[Counts], max_vocab_size: int) -> Counts:
     return out
 
 
-def count_shard(shard: Shard, cfg: VocabConfig) -> Counts:
-    """Map step: the word counts of one shard, in memory bounded by cfg.max_vocab_size."""
+def count_shard(shard: Shard, cfg: VocabConfig, codes: str | None = None) -> Counts:
+    """Map step: the word counts of one shard, in memory bounded by cfg.max_vocab_size. With `codes`,
+    every batch's rows are also written there with their words dictionary-encoded (codes.CodesWriter),
+    so that the encoding pass maps each batch's dictionary to ids instead of tokenizing again."""
     c = Counts(SCHEMA.empty_table(), 0)
     held = 0  # rows of the table plus the pending batch counts
-    for texts in read_shard(shard, cfg):
-        flat, _ = tokenize(texts, cfg)
-        c.tokens += len(flat)
-        c.rows += len(texts)
-        vc = pc.value_counts(flat)
-        c.pending.append(pa.table([vc.field(0), pc.cast(vc.field(1), pa.int64())], schema=SCHEMA))
-        held += len(vc)
-        if held > max(COMPACT_ROWS, cfg.max_vocab_size):
-            _prune(c, cfg.max_vocab_size)
-            held = c.table.num_rows
+    with CodesWriter(codes) as out:
+        for texts in read_shard(shard, cfg):
+            flat, lengths = tokenize(texts, cfg)
+            c.tokens += len(flat)
+            c.rows += len(texts)
+            words = pc.dictionary_encode(flat)
+            n = np.bincount(words.indices.to_numpy(), minlength=len(words.dictionary))
+            c.pending.append(pa.table([words.dictionary, pa.array(n, pa.int64())], schema=SCHEMA))
+            out.write(words, lengths)
+            held += len(n)
+            if held > max(COMPACT_ROWS, cfg.max_vocab_size):
+                _prune(c, cfg.max_vocab_size)
+                held = c.table.num_rows
     _prune(c, cfg.max_vocab_size)
     return c
 
@@ -153,9 +159,11 @@ def finalize(counts: Counts, min_count: int, max_final_vocab: int | None) -> Voc
     return Vocab(t["word"].to_pylist(), t["count"].to_numpy(), counts.tokens)
 
 
-def count_all(shards: list[Shard], cfg: VocabConfig) -> Counts:
-    """Count all shards (in parallel threads: pyarrow releases the GIL) and merge the counts."""
-    parts = map_shards(lambda s: count_shard(s, cfg), shards, cfg.threads, "counting")
+def count_all(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Counts:
+    """Count all shards (in parallel threads: pyarrow releases the GIL) and merge the counts; with
+    `codes` (a folder), each shard's dictionary-encoded rows go to codes_path(codes, i)."""
+    parts = map_shards(lambda a: count_shard(a[1], cfg, codes and codes_path(codes, a[0])), list(enumerate(shards)),
+                       cfg.threads, "counting")
     counts = merge(parts, cfg.max_vocab_size)
     if counts.tokens == 0:
         where = os.path.dirname(shards[0].path) if len(shards) > 1 else shards[0].path
@@ -163,9 +171,9 @@ def count_all(shards: list[Shard], cfg: VocabConfig) -> Counts:
     return counts
 
 
-def build_vocab(shards: list[Shard], cfg: VocabConfig) -> Vocab:
-    """The words seen at least min_count times (at most max_final_vocab of them)."""
-    counts = count_all(shards, cfg)
+def build_vocab(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Vocab:
+    """The words seen at least min_count times (at most max_final_vocab of them); `codes`: count_all."""
+    counts = count_all(shards, cfg, codes)
     vocab = finalize(counts, cfg.min_count, cfg.max_final_vocab)
     if len(vocab) == 0:
         raise UserError(f"no word is seen --min-count {cfg.min_count} times in {counts.tokens} tokens; "
@@ -176,10 +184,10 @@ def build_vocab(shards: list[Shard], cfg: VocabConfig) -> Vocab:
 EOS, UNK = "</s>", "<unk>"
 
 
-def build_lm_vocab(shards: list[Shard], cfg: VocabConfig, size: int) -> Vocab:
+def build_lm_vocab(shards: list[Shard], cfg: VocabConfig, size: int, codes: str | None = None) -> Vocab:
     """A language model's vocabulary: the size - 1 most frequent tokens seen min_count times, counting
-    the end-of-row token </s> (one per row), then <unk> for every other word."""
-    counts = count_all(shards, cfg)
+    the end-of-row token </s> (one per row), then <unk> for every other word; `codes`: count_all."""
+    counts = count_all(shards, cfg, codes)
     words = counts.table.filter(pc.invert(pc.is_in(counts.table["word"], pa.array([EOS, UNK]))))
     eos = pa.table([pa.array([EOS]), pa.array([counts.rows], pa.int64())], schema=SCHEMA)
     counts.table = pa.concat_tables([words, eos])

@@ -2,6 +2,8 @@
 import os
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from conftest import random_rows, write_parquet
 
@@ -45,6 +47,29 @@ def test_blocks_hold_the_corpus_in_order(tmp_path):
     assert all(b.n_tokens <= 1024 + 30 for b in corpus.blocks)
     unk = encode_corpus(shards, vocab, cfg, str(tmp_path / "cache2"), unk=len(vocab), eos=len(vocab) + 1)
     assert cached(unk) == direct(rows_a + rows_b, vocab, unk=len(vocab), eos=len(vocab) + 1)
+
+
+@pytest.mark.parametrize("pattern", [None, r"[a-z]+"])
+def test_encoding_from_the_counting_pass_codes_writes_the_same_cache(tmp_path, pattern):
+    """The counting pass's dictionary-encoded batches (codes.py) encode to the same files, byte for byte,
+    as tokenizing the shards again: unknown words dropped or <unk>, </s> added, rows left empty
+    dropped, an empty shard, and a token pattern that leaves some rows empty ("w12" has no letters
+    after its first one)."""
+    write_parquet(str(tmp_path / "c" / "a.parquet"), random_rows(700, seed=8))
+    write_parquet(str(tmp_path / "c" / "b.parquet"), ["", None, "w1"] * 20 + random_rows(300, seed=9))
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), str(tmp_path / "c" / "c.parquet"))
+    cfg = VocabConfig(min_count=4, block_tokens=700, batch_rows=64, token_pattern=pattern)
+    shards = discover([str(tmp_path / "c")])
+    codes = str(tmp_path / "codes")
+    vocab = build_vocab(shards, cfg, codes)
+    assert vocab.words == build_vocab(shards, cfg).words
+    for unk, eos in [(None, None), (len(vocab), len(vocab) + 1)]:
+        plain = encode_corpus(shards, vocab, cfg, str(tmp_path / f"plain-{unk}"), unk, eos)
+        coded = encode_corpus(shards, vocab, cfg, str(tmp_path / f"coded-{unk}"), unk, eos, codes=codes)
+        assert coded.blocks == plain.blocks and len(plain.blocks) > 3
+        for name in sorted(os.listdir(plain.folder)):
+            assert open(os.path.join(coded.folder, name), "rb").read() == \
+                open(os.path.join(plain.folder, name), "rb").read(), name
 
 
 def test_cache_is_reused_only_for_the_same_inputs(tmp_path, small_corpus):
