@@ -64,10 +64,11 @@ class Word2VecConfig(RunConfig):
     shared_negatives: bool = opt(True, "draw the noise words once per context window and update the window as "
                                        "one small matrix product (Intel's pWord2Vec); --no-shared-negatives "
                                        "draws them per pair as word2vec.c does")
-    hot_rows: int | None = opt(None, "each thread trains on its own copy of the N most frequent words' rows and "
-                                     "adds its change to the shared rows every 4096/threads center words (0 = "
-                                     "plain Hogwild; default 256 for skip-gram at 2 threads, else 0; no effect "
-                                     "with one thread)", type=int, lo=0, hi=1_000_000)
+    hot_rows: int | None = opt(None, "each thread trains on its own copy of the N most frequent words' input "
+                                     "rows (with 2 threads, their output rows too) and adds its change to the "
+                                     "shared rows every 4096/threads center words (0 = plain Hogwild; default "
+                                     "256 for skip-gram at 2 threads, else 0; no effect with one thread)",
+                               type=int, lo=0, hi=1_000_000)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
 
     def effective_alpha(self) -> float:
@@ -76,9 +77,9 @@ class Word2VecConfig(RunConfig):
         return 0.025 if self.model == "sg" else 0.05
 
     def effective_hot_rows(self, threads: int) -> int:
-        """Hot rows when training with `threads` threads. The default is on only where summing the threads'
-        changes cannot overshoot (two threads; see kernels.sgns.sync_hot): there it improved skip-gram's
-        scores in every seed measured, and beyond it, unscaled, blew the rows up on 16 cores."""
+        """Hot rows when training with `threads` threads. The default is on only where it was measured to
+        pay: two threads, where skip-gram's scores improved in every seed measured (kernels.sgns.sync_hot
+        says why more threads copy input rows only; that is yet to be measured on many cores)."""
         if threads < 2:
             return 0
         if self.hot_rows is not None:

@@ -82,16 +82,22 @@ class Trainer:
         max_len = int(np.diff(offsets).max())
         threads = numba.get_num_threads()
         hot = min(c.effective_hot_rows(threads), len(self.syn0))
-        k = max(1, min(threads, len(subs) - 1))  # work units running at once
-        hot_every, hot_share = HOT_SYNC_CENTERS // k, np.float32(min(1.0, 2.0 / k))
+        hot_out, hot_every = hot_copies(hot, max(1, min(threads, len(subs) - 1)))
         with numba.parallel_chunksize(1):  # sub-blocks go to whichever thread is free (they differ in cost)
             losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
                                         self._w0, self._w1, self.keep, c.sample > 0, self.prob, self.alias,
                                         c.window, c.negative, c.effective_alpha(),
                                         float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
-                                        trace, trace_n, len(self.syn0), hot, self._base0, self._base1,
-                                        hot_every, hot_share)
+                                        trace, trace_n, len(self.syn0), hot, hot_out, self._base0,
+                                        self._base1, hot_every)
         return float(losses.sum()), int(pairs.sum())
+
+
+def hot_copies(hot: int, k: int) -> tuple[int, int]:
+    """(output rows copied, centers between syncs) for `hot` hot rows and k work units at once: output
+    rows too only for k <= 2, where summed copies cannot overshoot (kernels.sgns.sync_hot); a sync
+    every HOT_SYNC_CENTERS / k centers keeps what all threads train between two syncs constant."""
+    return (hot if k <= 2 else 0), HOT_SYNC_CENTERS // k
 
 
 def warm_up(cfg: Word2VecConfig) -> float:

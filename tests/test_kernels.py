@@ -99,15 +99,16 @@ def test_a_run_of_one_repeated_word_does_not_blow_up_its_vector(shared):
 
 
 @pytest.mark.parametrize("model", ["sg", "cbow"])
-@pytest.mark.parametrize("sync_every", [None, 7])
-def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, small_corpus, model, sync_every,
+@pytest.mark.parametrize("plan", ["as run", "synced every 7 centers", "input rows only"])
+def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, small_corpus, model, plan,
                                                                     monkeypatch):
     """With one work unit nothing else writes meanwhile, so training on the thread's copies of the hot
     rows and adding their change back gives the shared rows' result (to rounding), also when the copies
-    are synced every 7 centers on the way (a sync that lost or re-added a change would show); the trace
-    still names words, not copy rows."""
-    if sync_every:
-        monkeypatch.setattr(w2v, "HOT_SYNC_CENTERS", sync_every)
+    are synced every 7 centers on the way (a sync that lost or re-added a change would show) and when
+    only the input rows are copied (as with more than two threads); the trace still names words, not
+    copy rows."""
+    if plan != "as run":
+        monkeypatch.setattr(w2v, "hot_copies", lambda hot, k: (hot if plan[0] == "s" else 0, 7))
     cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=5)
     shards = discover([small_corpus])
     vocab = build_vocab(shards, cfg)
@@ -131,20 +132,25 @@ def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, sm
     assert not np.allclose(out[0][1], 0)
 
 
-@pytest.mark.parametrize("share", [1.0, 0.25, 0.0])
-def test_sync_hot_adds_its_share_of_the_copies_change_to_what_others_wrote_and_reloads_them(share):
+@pytest.mark.parametrize("push, hot_out", [(True, 3), (True, 2), (False, 3)])
+def test_sync_hot_adds_the_copies_change_to_what_others_wrote_and_reloads_them(push, hot_out):
     """Rows 0..2 shared, a thread's copies at rows 6..8 with their starting values at rows 1..3 of
-    base; the shared rows moved meanwhile (another thread's sync), so copies, base and shared all differ."""
+    base; the shared rows moved meanwhile (another thread's sync), so copies, base and shared all differ.
+    syn1 syncs only its first hot_out rows."""
     rng = np.random.default_rng(0)
     syn0, syn1 = (rng.standard_normal((9, 4)).astype(np.float32) for _ in range(2))
     base0, base1 = (rng.standard_normal((5, 4)).astype(np.float32) for _ in range(2))
-    want = [(syn[:3] + share * (syn[6:9] - base[1:4]), syn[3:6].copy(), base[[0, 4]].copy())
-            for syn, base in ((syn0, base0), (syn1, base1))]
-    sync_hot(syn0, syn1, base0, base1, 3, 6, 1, np.float32(share))
-    for (shared, middle, other_base), syn, base in zip(want, (syn0, syn1), (base0, base1)):
-        assert np.allclose(syn[:3], shared, atol=1e-6)
-        assert np.array_equal(syn[6:9], syn[:3]) and np.array_equal(base[1:4], syn[:3])
-        assert np.array_equal(syn[3:6], middle) and np.array_equal(base[[0, 4]], other_base)
+    want = []
+    for syn, base, n in ((syn0, base0, 3), (syn1, base1, hot_out)):
+        synced = syn[:n] + (syn[6:6 + n] - base[1:1 + n]) if push else syn[:n].copy()
+        untouched = [syn[3:6].copy(), syn[n:3].copy(), syn[6 + n:9].copy(), base[[0, 4]].copy(), base[1 + n:4].copy()]
+        want.append((n, synced, untouched))
+    sync_hot(syn0, syn1, base0, base1, 3, hot_out, 6, 1, push)
+    for (n, synced, untouched), syn, base in zip(want, (syn0, syn1), (base0, base1)):
+        assert np.allclose(syn[:n], synced, atol=1e-6)
+        assert np.array_equal(syn[6:6 + n], syn[:n]) and np.array_equal(base[1:1 + n], syn[:n])
+        now = [syn[3:6], syn[n:3], syn[6 + n:9], base[[0, 4]], base[1 + n:4]]
+        assert all(np.array_equal(a, b) for a, b in zip(now, untouched))
 
 
 def test_the_kernel_tests_pass_with_numba_bounds_checks(tmp_path):

@@ -1,9 +1,7 @@
 """word2vec.py: outputs, seeded bit-identical runs, resume after SIGKILL, planted analogies on sample_corpus,
-hot rows under many threads."""
+the hot-row defaults and plan."""
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,6 +10,7 @@ from conftest import QUESTIONS, SAMPLE
 from streamnlp import load_vectors, train_word2vec
 from streamnlp.config import Word2VecConfig
 from streamnlp.evaluate import evaluate_word_analogies
+from streamnlp.word2vec import hot_copies
 
 # Calibrated on sample_corpus over seeds 1..6 with 2 threads: every run of sg (shared and per-pair
 # negatives) and CBOW scored 1.000 (528/528), and again with sg's 256 hot rows (session 3); a kernel
@@ -61,35 +60,12 @@ def test_resume_with_other_settings_is_refused(tmp_path):
 
 
 
-MANY_UNITS_AT_ONCE = """
-import os, sys
-import numpy as np
-import streamnlp.word2vec as w2v
-text, out = sys.argv[1:]
-w2v.SUB_TOKENS = 65536  # units far longer than a time slice: all 16 train at once even on 2 cores
-w2v.HOT_SYNC_CENTERS = 1 << 40  # and sync only at their ends, from the same starting rows
-for hot in (256, 0):
-    kv = w2v.train_word2vec(text, os.path.join(out, str(hot)), model="sg", epochs=3, threads=16, hot_rows=hot,
-                            min_count=1, write_text=False)
-    print(float(np.abs(kv.vectors).max()))
-"""
-
-
-def test_hot_rows_stay_bounded_when_sixteen_units_train_at_once(tmp_path, zipf_text):
-    """Sixteen work units that start from the same hot rows and add their whole change overshoot up to
-    sixteen-fold: on this Zipf text the largest weight reached 481-906 (seeds 1-3) against 0.44 for
-    plain Hogwild, as skip-gram's rows blew up on the 16-core machine. Each adding 2/16 of its change,
-    the hot rows stay where Hogwild's are."""
-    env = {**os.environ, "NUMBA_NUM_THREADS": "16"}
-    run = subprocess.run([sys.executable, "-c", MANY_UNITS_AT_ONCE, zipf_text, str(tmp_path)], env=env,
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    hot, hogwild = map(float, run.stdout.split())
-    assert hot < 2 * hogwild, (hot, hogwild)
-
-
 def test_hot_rows_default_to_skip_gram_at_two_threads_only():
     sg, cbow = Word2VecConfig(model="sg"), Word2VecConfig(model="cbow")
     assert [sg.effective_hot_rows(t) for t in (1, 2, 3, 16)] == [0, 256, 0, 0]
     assert [cbow.effective_hot_rows(t) for t in (1, 2, 16)] == [0, 0, 0]
     assert [Word2VecConfig(hot_rows=64).effective_hot_rows(t) for t in (1, 2, 16)] == [0, 64, 64]
+
+
+def test_more_than_two_units_at_once_copy_input_rows_only_and_sync_more_often():
+    assert [hot_copies(256, k) for k in (1, 2, 3, 16)] == [(256, 4096), (256, 2048), (0, 1365), (0, 256)]

@@ -3,14 +3,16 @@
 
 On a 2-core machine at most two units overlap, so what k threads' hot-row copies do to each other
 cannot be seen there. This trains skip-gram with the real kernel one unit at a time, in groups of k:
-every unit of a group starts from the same hot rows and the group adds its changes, each times the
-share (`sum`: 1, as before the fix; `scaled`: min(1, 2/k), what Trainer.block uses). That is the
-worst case of the asynchronous reality, where the k starting points are staggered; the other rows
-are trained one unit after another. Prints one JSON line per k with the largest weight and the
-analogy accuracy (gensim's questions-words.txt, restrict_vocab 30000, needs gensim).
+every unit of a group starts from the same copied rows and the group adds up their changes. That is
+the worst case of the asynchronous reality, where the k starting points are staggered; rows not
+copied are trained one unit after another. `--copies both` copies input and output rows (what the
+kernel did before session 4: it blew up on 16 cores); `auto` does what Trainer.block does for k
+(word2vec.hot_copies: output rows too only for k <= 2). A unit stands for a sync interval. Prints
+one JSON line per k with the largest weight and the analogy accuracy (gensim's questions-words.txt,
+restrict_vocab 30000, needs gensim).
 
 usage: tools/hot_rows_emulator.py --corpus DIR [--k 1,2,4,8,16] [--unit-tokens 4096] [--hot-rows 256]
-                                  [--share sum|scaled] [--epochs 1]
+                                  [--copies both|auto] [--epochs 1]
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ from streamnlp.vectors import KeyedVectors  # noqa: E402
 NO_TRACE, NO_TRACE_N = np.zeros((0, 0, 2), np.int32), np.zeros(0, np.int64)
 
 
-def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, share: float) -> np.ndarray:
+def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int) -> np.ndarray:
     V = len(vocab)
     keep = vocab.keep_probs(cfg.sample)
     prob, alias = vocab.noise_table()
@@ -49,18 +51,18 @@ def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, share: float)
             units = list(zip(subs[:-1], subs[1:]))
             pos0, max_len = float(epoch * corpus.n_tokens + corpus.starts[b]), int(np.diff(offsets).max())
             for g in range(0, len(units), k):
-                start0, start1 = syn0[:hot].copy(), syn1[:hot].copy()
+                start0, start1 = syn0[:hot].copy(), syn1[:hot_out].copy()
                 change0, change1 = np.zeros_like(start0), np.zeros_like(start1)
                 for s0, s1 in units[g:g + k]:  # each from the group's starting rows, pushed whole at its end
-                    syn0[:hot], syn1[:hot] = start0, start1
+                    syn0[:hot], syn1[:hot_out] = start0, start1
                     train_block(True, cfg.shared_negatives, ids, offsets, np.array([s0, s1], np.int64), max_len,
                                 syn0, syn1, keep, cfg.sample > 0, prob, alias, cfg.window, cfg.negative,
                                 cfg.effective_alpha(), pos0, total, cfg.seed, epoch, uid, NO_TRACE, NO_TRACE_N,
-                                V, hot, base0, base1, 1 << 40, np.float32(1.0))
+                                V, hot, hot_out, base0, base1, 1 << 40)
                     uid += 1
                     change0 += syn0[:hot] - start0
-                    change1 += syn1[:hot] - start1
-                syn0[:hot], syn1[:hot] = start0 + share * change0, start1 + share * change1
+                    change1 += syn1[:hot_out] - start1
+                syn0[:hot], syn1[:hot_out] = start0 + change0, start1 + change1
     return syn0[:V, :cfg.dim]
 
 
@@ -70,7 +72,7 @@ def main() -> None:
     ap.add_argument("--k", default="1,2,4,8,16", help="work units at once")
     ap.add_argument("--unit-tokens", type=int, default=4096)
     ap.add_argument("--hot-rows", type=int, default=256)
-    ap.add_argument("--share", choices=["sum", "scaled"], default="scaled")
+    ap.add_argument("--copies", choices=["both", "auto"], default="auto")
     ap.add_argument("--epochs", type=int, default=1)
     a = ap.parse_args()
     from gensim.test.utils import datapath
@@ -80,12 +82,12 @@ def main() -> None:
         vocab, corpus, _ = prepare_corpus([a.corpus], work, cfg)
         blocks = list(corpus.iter_blocks(0))
     for k in map(int, a.k.split(",")):
-        share = 1.0 if a.share == "sum" else min(1.0, 2.0 / k)
+        hot_out = a.hot_rows if a.copies == "both" else w2v.hot_copies(a.hot_rows, k)[0]
         t0 = time.perf_counter()
         with np.errstate(all="ignore"):
-            vectors = train(cfg, vocab, corpus, blocks, k, a.unit_tokens, a.hot_rows, share)
+            vectors = train(cfg, vocab, corpus, blocks, k, a.unit_tokens, a.hot_rows, hot_out)
             accuracy = KeyedVectors(vocab.words, vectors).evaluate_word_analogies(datapath("questions-words.txt"))[0]
-        print(json.dumps({"k": k, "unit_tokens": a.unit_tokens, "hot_rows": a.hot_rows, "share": round(share, 4),
+        print(json.dumps({"k": k, "unit_tokens": a.unit_tokens, "hot_rows": a.hot_rows, "output_rows_copied": hot_out,
                           "epochs": a.epochs, "max_abs_weight": float(np.abs(vectors).max()),
                           "analogy": round(accuracy, 4), "seconds": round(time.perf_counter() - t0, 1)}), flush=True)
 

@@ -142,23 +142,23 @@ def local_row(w, hot, off):
 
 
 @njit(inline="always", **JIT)
-def draw_targets(center, negative, prob, alias, targets, slot, state, hot, off):
+def draw_targets(center, negative, prob, alias, targets, slot, state, hot_out, off):
     """targets[slot, 0] = center, then `negative` noise words (a draw equal to center is skipped, as
     word2vec), as local_row rows. Returns (count, state)."""
-    targets[slot, 0] = local_row(center, hot, off)
+    targets[slot, 0] = local_row(center, hot_out, off)
     nt = 1
     for _ in range(negative):
         state = next_u64(state)
         w = draw_noise(state, prob, alias)
         if w != center:
-            targets[slot, nt] = local_row(w, hot, off)
+            targets[slot, nt] = local_row(w, hot_out, off)
             nt += 1
     return nt, state
 
 
 @njit(inline="always", **JIT)
 def prepare_center(buf, i, n, window, ctx, targets, slot, draw, distinct, negative, prob, alias, ps, ns, syn0,
-                   syn1, hot, off):
+                   syn1, hot, hot_out, off):
     """Context words of center i into ctx[slot * 2 * window:] (each once if `distinct`) and, if `draw`,
     its noise set into targets[slot] (only when it has context, as word2vec); starts loading their rows.
     Returns (context size, target count, ps, ns)."""
@@ -173,36 +173,45 @@ def prepare_center(buf, i, n, window, ctx, targets, slot, draw, distinct, negati
             m += 1
     nt = 0
     if m > 0 and draw:
-        nt, ns = draw_targets(buf[i], negative, prob, alias, targets, slot, ns, hot, off)
+        nt, ns = draw_targets(buf[i], negative, prob, alias, targets, slot, ns, hot_out, off)
         for t in range(nt):
             prefetch_row(syn1, targets[slot, t])
     return m, nt, ps, ns
 
 
 @njit(inline="always", **JIT)
-def sync_hot(syn0, syn1, base0, base1, hot, off, b, share):
-    """Add `share` times this thread's change to the hot rows (its copies at rows off.., minus their
-    starting values at rows b.. of base0/base1) to the shared rows 0..hot-1; then restart the copies from
-    the shared rows' current values (share 0: only that).
+def sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, b, push):
+    """If push, add this thread's change to the hot rows (its copies at rows off.., minus their starting
+    values at rows b.. of base0/base1) to the shared rows: syn0's rows 0..hot-1, syn1's 0..hot_out-1.
+    Then restart the copies from the shared rows' current values.
 
-    k units that start from the same row and each move it a fraction f of the way to where their data
-    pulls it move it k*f*share in all: the row's distance to that point is multiplied by 1 - k*f*share.
-    The hottest rows reach f near 1 within a few dozen centers, so unscaled sums overshoot k-fold
-    whatever the sync interval: skip-gram degraded at 4 threads and blew up (NaN) from 8 on, on 16 cores.
-    share = 2/k (for k > 2) keeps the factor in [-1, 1] for every f. Syncing every HOT_SYNC_CENTERS / k
-    centers keeps what all threads together train between two loads of a copy at HOT_SYNC_CENTERS."""
+    k threads that start from the same row and each move it a fraction f of the way to where their data
+    pulls it move it k*f in all; where f nears 1 the sum overshoots k-fold and, for k > 2, grows. Output
+    rows of the most frequent words get there within a few dozen centers (such a word is among a
+    center's noise words every few centers), so with k > 2 the caller copies input rows only
+    (hot_out = 0): summed input rows stayed bounded at k = 16 when synced every HOT_SYNC_CENTERS / k
+    centers (tools/hot_rows_emulator.py). Copying both, 4 threads degraded skip-gram and 8 and 16 made
+    NaN of it on 16 cores."""
     for w in range(hot):
         for d in range(syn0.shape[1]):
-            v0 = syn0[w, d] + (syn0[off + w, d] - base0[b + w, d]) * share
-            v1 = syn1[w, d] + (syn1[off + w, d] - base1[b + w, d]) * share
-            syn0[w, d] = syn0[off + w, d] = base0[b + w, d] = v0
-            syn1[w, d] = syn1[off + w, d] = base1[b + w, d] = v1
+            v = syn0[w, d]
+            if push:
+                v += syn0[off + w, d] - base0[b + w, d]
+                syn0[w, d] = v
+            syn0[off + w, d] = base0[b + w, d] = v
+    for w in range(hot_out):
+        for d in range(syn1.shape[1]):
+            v = syn1[w, d]
+            if push:
+                v += syn1[off + w, d] - base1[b + w, d]
+                syn1[w, d] = v
+            syn1[off + w, d] = base1[b + w, d] = v
 
 
 @njit(parallel=True, **JIT)
 def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsample, prob, alias, window,
-                negative, alpha0, pos0, total, seed, epoch, block, trace, trace_n, n_words, hot, base0, base1,
-                hot_every, hot_share):
+                negative, alpha0, pos0, total, seed, epoch, block, trace, trace_n, n_words, hot, hot_out, base0,
+                base1, hot_every):
     """One pass over a block (ids, sentence offsets) split at `subs`; returns (loss, positive pairs) per sub.
 
     sg: skip-gram (each context word predicts the center word); else CBOW (the mean of the context
@@ -213,10 +222,11 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
     linearly with the global token position pos0 + offset over `total` tokens, floored at alpha0*1e-4.
     trace (n_sub, cap, 2) records each positive (center, context) pair when it has rows (tests).
     hot > 0: syn0 and syn1 hold n_words rows and then `hot` rows per thread; a work unit copies the hot
-    (most frequent) words' rows into its thread's rows, trains on those, and adds their change to the
-    shared rows (base0/base1 keep the copies' starting values), times hot_share, every `hot_every`
-    centers and at its end, so the rows that every thread writes all the time move between cores once
-    per hot_every centers. The caller sets both from the number of units running at once (sync_hot).
+    (most frequent) words' input rows, and the first hot_out of their output rows, into its thread's
+    rows, trains on those, and adds their change to the shared rows (base0/base1 keep the copies'
+    starting values) every `hot_every` centers and at its end, so the rows that every thread writes
+    all the time move between cores once per hot_every centers. The caller sets hot_out and hot_every
+    from the number of units running at once (sync_hot).
     """
     n_sub = subs.shape[0] - 1
     D = syn0.shape[1]
@@ -228,7 +238,7 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
     for b in prange(n_sub):
         tid = numba.get_thread_id() if hot > 0 else 0
         off = n_words + tid * hot
-        sync_hot(syn0, syn1, base0, base1, hot, off, tid * hot, np.float32(0.0))
+        sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot, False)
         since = 0
         ps = stream_seed(seed, epoch, block, b, PAIRS_STREAM)
         ns = stream_seed(seed, epoch, block, b, NOISE_STREAM)
@@ -252,18 +262,18 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
             # center i + 1 is prepared (window, noise words, prefetched rows) while center i trains;
             # each generator is still drawn in center order, so results do not change
             ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx, targets, 0, draw_early, distinct,
-                                                  negative, prob, alias, ps, ns, syn0, syn1, hot, off)
+                                                  negative, prob, alias, ps, ns, syn0, syn1, hot, hot_out, off)
             for i in range(n):
                 if hot > 0:
                     since += 1
                     if since == hot_every:
-                        sync_hot(syn0, syn1, base0, base1, hot, off, tid * hot, hot_share)
+                        sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot, True)
                         since = 0
                 cur = i & 1
                 if i + 1 < n:
                     ms[1 - cur], nts[1 - cur], ps, ns = prepare_center(
                         buf, i + 1, n, window, ctx, targets, 1 - cur, draw_early, distinct, negative, prob,
-                        alias, ps, ns, syn0, syn1, hot, off)
+                        alias, ps, ns, syn0, syn1, hot, hot_out, off)
                 m, nt, base = ms[cur], nts[cur], cur * 2 * window
                 if m == 0:
                     continue
@@ -278,7 +288,7 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                 if not draw_early:  # skip-gram, a noise set per pair (word2vec.c)
                     for a in range(m):
                         r = ctx[base + a]
-                        nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns, hot, off)
+                        nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns, hot_out, off)
                         loss += ns_update(syn0, ctx, base + a, 1, targets, cur, nt, syn1, alpha, grad, g)
                         for d in range(D):
                             syn0[r, d] += grad[0, d]
@@ -303,7 +313,7 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                         r = ctx[base + a]
                         for d in range(D):
                             syn0[r, d] += grad[0, d]
-        sync_hot(syn0, syn1, base0, base1, hot, off, tid * hot, hot_share)
+        sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot, True)
         losses[b] = loss
         pairs[b] = npairs
     return losses, pairs
