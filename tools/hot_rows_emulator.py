@@ -2,7 +2,7 @@
 """Hot rows under k work units at once, emulated on one thread: what many cores do to their values.
 
 On a 2-core machine at most two units overlap, so what k threads' hot-row copies do to each other
-cannot be seen there. This trains skip-gram with the real kernel one unit at a time, in groups of k:
+cannot be seen there. This trains skip-gram (or CBOW) with the real kernel one unit at a time, in groups of k:
 every unit of a group starts from the same copied rows and the group adds up their changes. That is
 the worst case of the asynchronous reality, where the k starting points are staggered; rows not
 copied are trained one unit after another. `--copies both` copies input and output rows (what the
@@ -12,7 +12,7 @@ one JSON line per k with the largest weight and the analogy accuracy (gensim's q
 restrict_vocab 30000, needs gensim).
 
 usage: tools/hot_rows_emulator.py --corpus DIR [--k 1,2,4,8,16] [--unit-tokens 4096] [--hot-rows 256]
-                                  [--copies both|auto] [--epochs 1]
+                                  [--copies both|auto] [--model sg|cbow] [--epochs 1]
 """
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int)
                 change0, change1 = np.zeros_like(start0), np.zeros_like(start1)
                 for s0, s1 in units[g:g + k]:  # each from the group's starting rows, pushed whole at its end
                     syn0[:hot], syn1[:hot_out] = start0, start1
-                    train_block(True, cfg.shared_negatives, ids, offsets, np.array([s0, s1], np.int64), max_len,
-                                syn0, syn1, keep, cfg.sample > 0, prob, alias, cfg.window, cfg.negative,
+                    train_block(cfg.model == "sg", cfg.shared_negatives, ids, offsets, np.array([s0, s1], np.int64),
+                                max_len, syn0, syn1, keep, cfg.sample > 0, prob, alias, cfg.window, cfg.negative,
                                 cfg.effective_alpha(), pos0, total, cfg.seed, epoch, uid, NO_TRACE, NO_TRACE_N,
                                 V, hot, hot_out, base0, base1, 1 << 40)
                     uid += 1
@@ -73,11 +73,12 @@ def main() -> None:
     ap.add_argument("--unit-tokens", type=int, default=4096)
     ap.add_argument("--hot-rows", type=int, default=256)
     ap.add_argument("--copies", choices=["both", "auto"], default="auto")
+    ap.add_argument("--model", choices=["sg", "cbow"], default="sg")
     ap.add_argument("--epochs", type=int, default=1)
     a = ap.parse_args()
     from gensim.test.utils import datapath
     numba.set_num_threads(1)
-    cfg = make_config(Word2VecConfig, {"model": "sg", "epochs": a.epochs})
+    cfg = make_config(Word2VecConfig, {"model": a.model, "epochs": a.epochs})
     with tempfile.TemporaryDirectory(prefix="hot-emu-") as work:  # the blocks are held in memory below
         vocab, corpus, _ = prepare_corpus([a.corpus], work, cfg)
         blocks = list(corpus.iter_blocks(0))
@@ -87,7 +88,8 @@ def main() -> None:
         with np.errstate(all="ignore"):
             vectors = train(cfg, vocab, corpus, blocks, k, a.unit_tokens, a.hot_rows, hot_out)
             accuracy = KeyedVectors(vocab.words, vectors).evaluate_word_analogies(datapath("questions-words.txt"))[0]
-        print(json.dumps({"k": k, "unit_tokens": a.unit_tokens, "hot_rows": a.hot_rows, "output_rows_copied": hot_out,
+        print(json.dumps({"model": a.model, "k": k, "unit_tokens": a.unit_tokens, "hot_rows": a.hot_rows,
+                          "output_rows_copied": hot_out,
                           "epochs": a.epochs, "max_abs_weight": float(np.abs(vectors).max()),
                           "analogy": round(accuracy, 4), "seconds": round(time.perf_counter() - t0, 1)}), flush=True)
 
