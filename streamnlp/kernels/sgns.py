@@ -192,20 +192,19 @@ def sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, b, push):
     (hot_out = 0): summed input rows stayed bounded at k = 16 when synced every HOT_SYNC_CENTERS / k
     centers (tools/hot_rows_emulator.py). Copying both, 4 threads degraded skip-gram and 8 and 16 made
     NaN of it on 16 cores."""
-    for w in range(hot):
-        for d in range(syn0.shape[1]):
-            v = syn0[w, d]
+    _sync_rows(syn0, base0, hot, off, b, push)
+    _sync_rows(syn1, base1, hot_out, off, b, push)
+
+
+@njit(inline="always", **JIT)
+def _sync_rows(syn, base, n, off, b, push):
+    for w in range(n):
+        for d in range(syn.shape[1]):
+            v = syn[w, d]
             if push:
-                v += syn0[off + w, d] - base0[b + w, d]
-                syn0[w, d] = v
-            syn0[off + w, d] = base0[b + w, d] = v
-    for w in range(hot_out):
-        for d in range(syn1.shape[1]):
-            v = syn1[w, d]
-            if push:
-                v += syn1[off + w, d] - base1[b + w, d]
-                syn1[w, d] = v
-            syn1[off + w, d] = base1[b + w, d] = v
+                v += syn[off + w, d] - base[b + w, d]
+                syn[w, d] = v
+            syn[off + w, d] = base[b + w, d] = v
 
 
 @njit(parallel=True, **JIT)
