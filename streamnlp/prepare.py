@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
+from . import rundir
 from .config import VocabConfig
 from .corpus import discover
 from .encode import EncodedCorpus, encode_corpus
@@ -25,13 +26,13 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_voca
     t0 = time.perf_counter()
     shards = discover(inputs)
     vocab_path = os.path.join(out, "vocab.tsv")
-    cache = cfg.cache_dir or os.path.join(out, "cache")
+    cache = rundir.prepare(cfg.cache_dir, "--cache-dir") if cfg.cache_dir else rundir.prepare(
+        os.path.join(out, "cache"))
     codes = None  # the counting pass's dictionary-encoded tokens (codes.py), for the encoding pass
     try:
         if reuse_vocab is not None and os.path.exists(vocab_path):
             vocab = Vocab.load(vocab_path, total_tokens=reuse_vocab)
         else:
-            os.makedirs(cache, exist_ok=True)
             codes = tempfile.mkdtemp(prefix="codes-", dir=cache)
             vocab = (build_lm_vocab(shards, cfg, lm_vocab_size, codes) if lm_vocab_size else
                      build_vocab(shards, cfg, codes))

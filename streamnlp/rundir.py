@@ -14,14 +14,15 @@ from .errors import UserError
 RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "write_text", "cache_dir"}
 
 
-def prepare(out: str) -> str:
-    """Create the run folder; an existing file there is an error, not something to overwrite."""
+def prepare(out: str, flag: str = "--out") -> str:
+    """Create the folder `flag` names (the run folder, or --cache-dir); an existing file there is an
+    error, not something to overwrite."""
     if os.path.exists(out) and not os.path.isdir(out):
-        raise UserError(f"--out {out}: is a file; pass a folder (it is created if missing)")
+        raise UserError(f"{flag} {out}: is a file; pass a folder (it is created if missing)")
     try:
         os.makedirs(out, exist_ok=True)
     except OSError as e:
-        raise UserError(f"--out {out}: cannot create the folder ({e.strerror}); pick another path") from None
+        raise UserError(f"{flag} {out}: cannot create the folder ({e.strerror}); pick another path") from None
     return out
 
 

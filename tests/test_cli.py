@@ -48,9 +48,11 @@ def test_non_utf8_text_is_replaced_with_a_warning_not_an_error(tmp_path):
     assert "t.txt" in res.stderr and "UTF-8" in res.stderr
 
 
-def test_out_is_an_existing_file(tmp_path):
+def test_out_or_cache_dir_is_an_existing_file(tmp_path):
     (tmp_path / "f").write_text("keep me")
     assert_user_error(run_cli("word2vec", SAMPLE, "--out", tmp_path / "f"), "--out", "is a file")
+    assert_user_error(run_cli("word2vec", SAMPLE, "--out", tmp_path / "o", "--cache-dir", tmp_path / "f"),
+                      "--cache-dir", "is a file")
     assert (tmp_path / "f").read_text() == "keep me"
 
 
