@@ -9,6 +9,7 @@ each batch's distinct words; prepare_corpus deletes it once the corpus is encode
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,29 @@ import pyarrow.ipc as ipc
 
 def codes_path(folder: str, part: int) -> str:
     return os.path.join(folder, f"part-{part:05d}.arrows")
+
+
+def fresh_folder(cache: str) -> str:
+    """An empty folder `codes-PID` in `cache` for this process's codes; those that processes no longer
+    running left there (a killed run) are deleted first."""
+    for name in os.listdir(cache):
+        pid = name.removeprefix("codes-")
+        if name.startswith("codes-") and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(os.path.join(cache, name), ignore_errors=True)
+    path = os.path.join(cache, f"codes-{os.getpid()}")
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's
+        return True
+    return True
 
 
 class CodesWriter:

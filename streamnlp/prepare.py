@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 
 import pyarrow as pa
 
 from . import rundir
+from .codes import fresh_folder
 from .config import VocabConfig
 from .corpus import discover
 from .encode import EncodedCorpus, encode_corpus
@@ -33,7 +33,7 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_voca
         if reuse_vocab is not None and os.path.exists(vocab_path):
             vocab = Vocab.load(vocab_path, total_tokens=reuse_vocab)
         else:
-            codes = tempfile.mkdtemp(prefix="codes-", dir=cache)
+            codes = fresh_folder(cache)
             vocab = (build_lm_vocab(shards, cfg, lm_vocab_size, codes) if lm_vocab_size else
                      build_vocab(shards, cfg, codes))
             vocab.save(vocab_path)

@@ -1,5 +1,7 @@
 """encode.py: the block cache holds exactly the corpus ids, in whole sentences, and is reused when valid."""
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -11,6 +13,7 @@ from streamnlp.config import VocabConfig
 from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
 from streamnlp.errors import UserError
+from streamnlp.prepare import prepare_corpus
 from streamnlp.vocab import build_vocab
 
 
@@ -104,3 +107,13 @@ def test_read_span_crosses_blocks_and_shards_and_refuses_a_truncated_cache(tmp_p
     fresh = type(corpus).open(cache)
     with pytest.raises(UserError, match="truncated"):
         fresh.read_span(len(flat) - 20, 20)
+
+
+def test_codes_left_by_a_killed_run_are_removed_by_the_next_and_none_stay(tmp_path, small_corpus):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()
+    stale = tmp_path / "cache" / f"codes-{dead}"
+    stale.mkdir(parents=True)
+    (stale / "part-00000.arrows").write_bytes(b"x" * 1000)
+    vocab, corpus, _ = prepare_corpus([small_corpus], str(tmp_path), VocabConfig(min_count=1))
+    assert corpus.n_tokens > 0 and not [p for p in os.listdir(tmp_path / "cache") if p.startswith("codes-")]
