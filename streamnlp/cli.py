@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import MISSING, fields
 from typing import Any
 
 from .config import GloveConfig, LMConfig, VocabConfig, Word2VecConfig, make_config
 from .errors import UserError
+from .threads import passive_openmp
 
 
 def add_config_flags(p: argparse.ArgumentParser, cls: type) -> None:
@@ -209,10 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Numba's OpenMP workers otherwise spin for a while after each parallel region, on the cores that
-    # OpenBLAS's threads need next; the language model alternates the two (2 cores: 4,550 -> 7,850
-    # tokens/s; word2vec and GloVe unchanged). Read when Numba starts its threads, so set before any run.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    passive_openmp()  # before any kernel runs
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

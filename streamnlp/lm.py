@@ -24,7 +24,7 @@ from .encode import EncodedCorpus, encode_corpus
 from .errors import UserError
 from .lmmodel import LanguageModel
 from .prepare import prepare_corpus
-from .threads import thread_limits, threads_or_default
+from .threads import passive_openmp, thread_limits, threads_or_default
 from .vocab import EOS, UNK, Vocab
 
 
@@ -71,6 +71,7 @@ def _encode_other(inputs: Sequence[str], vocab: Vocab, cfg: LMConfig, folder: st
 
 def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
     """Train an RNN or GRU language model on `inputs`, write the run into `out`, return the loaded model."""
+    passive_openmp()
     t_start = time.perf_counter()
     cfg, inputs, ckpt_dir, saved = rundir.start_run(LMConfig, inputs, out, config)
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg, lm_vocab_size=cfg.vocab_size,
