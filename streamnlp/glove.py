@@ -105,7 +105,5 @@ def _epochs(p: dict[str, np.ndarray], co: Cooccurrence, state: dict, ckpt_dir: s
             state["epoch_cost"].append(round(state["cost"] / max(co.n_records, 1), 6))
             bar.set_postfix(cost=f"{state['epoch_cost'][-1]:.4f}", refresh=False)
             state["cost"], state["bucket"], state["epoch"] = 0.0, 0, epoch + 1
-            if epoch + 1 < cfg.epochs:
-                ckpt.tick(epoch + 1, 0)
     ckpt.now(cfg.epochs, 0)
     return state

@@ -141,8 +141,6 @@ def _epochs(model: LanguageModel, streams: Streams, valid: Streams | None, state
                 state["valid_perplexity"].append(round(ppl, 4))
                 bar.set_postfix(valid_ppl=f"{ppl:.1f}", refresh=False)
             state["loss"], state["pos"], state["epoch"] = 0.0, 0, epoch + 1
-            if epoch + 1 < cfg.epochs:
-                ckpt.tick(epoch + 1, 0, model.zero_state(cfg.batch))
     ckpt.now(cfg.epochs, 0, model.zero_state(cfg.batch))
     return state
 

@@ -175,7 +175,5 @@ def _epochs(tr: Trainer, corpus, state: dict, ckpt_dir: str, cfg: Word2VecConfig
             state["epoch_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
             state["loss"], state["pairs"], state["block"] = 0.0, 0, 0
             state["epoch"] = epoch + 1
-            if epoch + 1 < cfg.epochs:
-                ckpt.tick(epoch + 1, 0)
     ckpt.now(cfg.epochs, 0)
     return state

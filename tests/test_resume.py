@@ -40,3 +40,29 @@ def test_resume_after_sigkill_finishes_with_the_same_outputs(tmp_path, command, 
         assert np.array_equal(np.load(out / output)["params"], np.load(full / output)["params"])
     else:
         assert open(out / output, "rb").read() == open(full / output, "rb").read()
+
+
+def test_resume_from_a_checkpoint_taken_after_an_epochs_last_block(tmp_path, monkeypatch):
+    """Checkpoints come only every --checkpoint-every seconds (checked after each block) and at the end,
+    so the one a run killed between epochs leaves is the last block's (epoch, all its blocks done).
+    Resuming from it gives the uninterrupted run's vectors (1 thread)."""
+    import streamnlp.word2vec as w2v
+
+    args = dict(epochs=2, threads=1, dim=16, block_tokens=20000, write_text=False, checkpoint_every=1e-9)
+    full = w2v.train_word2vec(SAMPLE, str(tmp_path / "full"), **args)
+    block = w2v.Trainer.block
+
+    def killed_in_epoch_1(self, epoch, *a, **k):
+        if epoch == 1:
+            raise KeyboardInterrupt
+        return block(self, epoch, *a, **k)
+
+    monkeypatch.setattr(w2v.Trainer, "block", killed_in_epoch_1)
+    with pytest.raises(KeyboardInterrupt):
+        w2v.train_word2vec(SAMPLE, str(tmp_path / "run"), **args)
+    with np.load(tmp_path / "run" / "checkpoints" / "last.npz") as z:
+        state = json.loads(z["__state__"].tobytes())
+    assert state["epoch"] == 0 and state["block"] > 1
+    monkeypatch.setattr(w2v.Trainer, "block", block)
+    resumed = w2v.train_word2vec(SAMPLE, str(tmp_path / "run"), resume=True, **args)
+    assert np.array_equal(resumed.vectors, full.vectors)
