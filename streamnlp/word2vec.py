@@ -33,13 +33,17 @@ def line_aligned(rows: np.ndarray, extra_rows: int = 0) -> np.ndarray:
     vectors. The padding stays zero through training (every update to it is a product with a zero),
     so `[:V, :D]` is the model."""
     n, dim = rows.shape
-    width = -(-dim // 16) * 16  # 16 float32 to a line
-    total = n + extra_rows
-    buf = np.zeros(total * width + 16, dtype=np.float32)
-    first = (-buf.ctypes.data % 64) // 4
-    out = buf[first:first + total * width].reshape(total, width)
+    out = _aligned_zeros(n + extra_rows, dim)
     out[:n, :dim] = rows
     return out
+
+
+def _aligned_zeros(n: int, dim: int) -> np.ndarray:
+    """n zero rows of dim float32 widened to whole 64-byte lines, each row starting on one."""
+    width = -(-dim // 16) * 16  # 16 float32 to a line
+    buf = np.zeros(n * width + 16, dtype=np.float32)
+    first = (-buf.ctypes.data % 64) // 4
+    return buf[first:first + n * width].reshape(n, width)
 
 
 def init_weights(n_words: int, dim: int, seed: int, extra_rows: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +51,7 @@ def init_weights(n_words: int, dim: int, seed: int, extra_rows: int = 0) -> tupl
     `extra_rows` zero rows after the model's)."""
     rng = np.random.default_rng(seed)
     syn0 = ((rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim))
-    return line_aligned(syn0, extra_rows), line_aligned(np.zeros((n_words, dim), dtype=np.float32), extra_rows)
+    return line_aligned(syn0, extra_rows), _aligned_zeros(n_words + extra_rows, dim)
 
 
 class Trainer:
