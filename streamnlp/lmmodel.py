@@ -4,8 +4,8 @@ Parameters and gradients each live in one flat buffer with named views (checkpoi
 buffer). A window's gradient is sparse in the embedding (the rows of its input words) and, with
 sampled softmax, in the output layer (its candidate columns): only those are zeroed, filled, clipped
 and stepped, so a step costs no V-sized pass. Shapes: B streams, T steps, E embedding, H hidden,
-V vocabulary, G gates (1 for rnn, 3 for gru). The big products (input projection, output layer) are NumPy matmuls
-(BLAS); the recurrence and the softmax are Numba kernels.
+V vocabulary, G gates (1 for rnn, 3 for gru). The big products (input projection, output layer) are
+NumPy matmuls (BLAS); the recurrence and the softmax are Numba kernels.
 """
 from __future__ import annotations
 
