@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from dataclasses import MISSING, fields
@@ -221,5 +222,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The process entry point (stream-train, python -m streamnlp): main, then exit without the
+    interpreter's final garbage collections, which walk every object Numba and pyarrow made (0.15-0.35 s
+    a run on 2 cores). By then every output is closed and renamed; module teardown still runs."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
