@@ -2,13 +2,15 @@
 import gzip
 import os
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.feather as feather
 import pytest
 from conftest import write_parquet
 
 from streamnlp.config import CorpusConfig
-from streamnlp.corpus import discover, prefetch, read_shard, tokenize
+from streamnlp.corpus import discover, plain_ascii, prefetch, read_shard, tokenize
 from streamnlp.errors import UserError
 
 
@@ -63,6 +65,24 @@ def test_tokenize_whitespace_lowercase_and_pattern():
     assert lengths.tolist() == [3, 0, 0, 2]
     flat, lengths = tokenize(pa.array(["a b", None, "c"]), CorpusConfig())  # no empty tokens: the fast path
     assert flat.to_pylist() == ["a", "b", "c"] and lengths.tolist() == [2, 0, 1]
+
+
+@pytest.mark.parametrize("lowercase", [False, True])
+def test_ascii_batches_tokenize_as_the_utf8_kernels_do(lowercase):
+    """ASCII batches take pyarrow's ASCII kernels (plain_ascii); the tokens must be the UTF-8 kernels'."""
+    def reference(texts):
+        lists = pc.utf8_split_whitespace(pc.utf8_lower(texts) if lowercase else texts)
+        return [[w for w in row or [] if w] for row in lists.to_pylist()]
+
+    every_ascii = [f"A{chr(c)}b c{chr(c)}" for c in range(128)]
+    batches = [pa.array(every_ascii[:28] + every_ascii[32:]), pa.array(every_ascii),
+               pa.array(["x\u00a0Y z", "\u00c9t\u00c9 a"]), pa.array([" Lead  trail ", None, ""]),
+               pa.array([], pa.string())]
+    assert [plain_ascii(b) for b in batches] == [True, False, False, True, True]
+    for texts in batches:
+        flat, lengths = tokenize(texts, CorpusConfig(lowercase=lowercase))
+        rows = np.split(np.array(flat.to_pylist(), dtype=object), np.cumsum(lengths)[:-1]) if len(texts) else []
+        assert [list(r) for r in rows] == reference(texts)
 
 
 def test_long_rows_are_not_truncated(tmp_path):
