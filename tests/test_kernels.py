@@ -11,29 +11,49 @@ import streamnlp.word2vec as w2v
 from streamnlp.config import Word2VecConfig
 from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
-from streamnlp.kernels.sgns import ns_update, sync_hot
+from streamnlp.kernels.sgns import ns_update, ns_window_update, sync_hot
 from streamnlp.pairs import block_pairs
 from streamnlp.threads import thread_limits
 from streamnlp.vocab import build_vocab
 from streamnlp.word2vec import Trainer, init_weights
 
 
-@pytest.mark.parametrize("m", [1, 4])
-def test_ns_update_matches_numpy_reference(m):
+@pytest.mark.parametrize("step", [ns_update, ns_window_update])
+@pytest.mark.parametrize("m, targets", [(1, [3, 7, 11, 0, 19]), (4, [3, 7, 11, 0, 19]), (1, [3, 7, 11, 7, 19, 7])])
+def test_ns_update_matches_numpy_reference(step, m, targets):
     rng = np.random.default_rng(0)
     V, D = 20, 16
     syn1 = (rng.standard_normal((V, D)) * 0.3).astype(np.float32)
     inp = (rng.standard_normal((m, D)) * 0.3).astype(np.float32)
-    targets = np.array([3, 7, 11, 0, 19], dtype=np.int64)
-    alpha = np.float32(0.025)
+    targets = np.array(targets, dtype=np.int64)
     want_syn1, want_grad, want_loss = reference.ns_step(inp, targets, syn1, 0.025)
-    grad = np.zeros((m, D), np.float32)
-    g = np.zeros((m, len(targets)), np.float32)
-    got_syn1 = syn1.copy()
-    loss = ns_update(inp, np.arange(m), 0, m, targets[None], 0, len(targets), got_syn1, alpha, grad, g)
+    got_syn1, grad, loss = run_step(step, inp, targets, syn1)
     assert np.allclose(got_syn1, want_syn1, atol=1e-6)
     assert np.allclose(grad, want_grad, atol=1e-6)
     assert loss == pytest.approx(want_loss, rel=1e-5)
+
+
+def run_step(step, inp, targets, syn1):
+    m, D = inp.shape
+    grad = np.zeros((m, D), np.float32)
+    g = np.zeros((m, len(targets)), np.float32)
+    syn1 = syn1.copy()
+    loss = step(inp, np.arange(m), 0, m, targets[None], 0, len(targets), syn1, np.float32(0.025), grad, g)
+    return syn1, grad, loss
+
+
+def test_window_step_takes_a_repeated_noise_word_target_by_target():
+    """With a noise word drawn twice, ns_window_update gives every input's update of its first draw
+    before any of its second (the reference's order); ns_update goes input by input."""
+    rng = np.random.default_rng(1)
+    syn1 = (rng.standard_normal((20, 16)) * 0.5).astype(np.float32)
+    inp = (rng.standard_normal((6, 16)) * 0.5).astype(np.float32)
+    targets = np.array([3, 7, 11, 7, 19, 7], dtype=np.int64)
+    want_syn1, want_grad, _ = reference.ns_step(inp, targets, syn1, 0.025)
+    got_syn1, grad, _ = run_step(ns_window_update, inp, targets, syn1)
+    assert np.allclose(got_syn1, want_syn1, atol=1e-5) and np.allclose(grad, want_grad, atol=1e-5)
+    other_syn1, other_grad, _ = run_step(ns_update, inp, targets, syn1)
+    assert not np.allclose(other_grad, want_grad, atol=1e-5)
 
 
 @pytest.mark.parametrize("model, shared", [("sg", True), ("sg", False), ("cbow", True)])

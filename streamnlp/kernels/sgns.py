@@ -129,6 +129,99 @@ def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
     return loss
 
 
+@njit(**JIT)
+def ns_window_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
+    """ns_update for skip-gram's window (m inputs, one noise set) with the target rows outermost: each
+    group of distinct targets is scored against all m inputs in one pass, then updated by them in one
+    pass, instead of once per input. The same step (only the updates of a word drawn twice for the
+    noise set come in another order) and 5-7% faster on 2 cores: the group is found once, not once per
+    input. On many cores it also holds each output row that all threads write for one burst rather than
+    the whole step (what that is worth there is still to be measured). The loops are written out here
+    and in ns_update alike: as Numba helpers (inline or not) the same step ran 1.6-2.6x slower.
+    """
+    D = src.shape[1]
+    loss = 0.0
+    likelihood = 1.0  # product of the model's probabilities of the labels; one log per underflow guard
+    one = np.float32(1.0)
+    for t in range(0, nt, 3):  # three targets at a time, as ns_update
+        w1 = targets[slot, t]
+        w2 = targets[slot, min(t + 1, nt - 1)]
+        w3 = targets[slot, min(t + 2, nt - 1)]
+        for a in range(m):
+            r = rows[base + a]
+            f1 = np.float32(0.0)
+            f2 = np.float32(0.0)
+            f3 = np.float32(0.0)
+            for d in range(D):
+                x = src[r, d]
+                f1 += x * syn1[w1, d]
+                f2 += x * syn1[w2, d]
+                f3 += x * syn1[w3, d]
+            g[a, t] = f1
+            if t + 1 < nt:
+                g[a, t + 1] = f2
+            if t + 2 < nt:
+                g[a, t + 2] = f3
+    for a in range(m):
+        for t in range(nt):
+            s = table_sigmoid(g[a, t])
+            if t == 0:
+                g[a, t] = (one - s) * alpha
+                likelihood *= max(s, np.float32(1e-7))
+            else:
+                g[a, t] = -s * alpha
+                likelihood *= max(one - s, np.float32(1e-7))
+            if likelihood < 1e-200:
+                loss -= np.log(likelihood)
+                likelihood = 1.0
+    loss -= np.log(likelihood)
+    for a in range(m):
+        for d in range(D):
+            grad[a, d] = np.float32(0.0)
+    t = 0  # up to three distinct targets per pass, each taking all m inputs before the next
+    while t < nt:
+        w1 = targets[slot, t]
+        if t + 2 < nt and targets[slot, t + 1] != w1 and targets[slot, t + 2] != w1 and \
+                targets[slot, t + 2] != targets[slot, t + 1]:
+            w2 = targets[slot, t + 1]
+            w3 = targets[slot, t + 2]
+            for a in range(m):
+                r = rows[base + a]
+                g1, g2, g3 = g[a, t], g[a, t + 1], g[a, t + 2]
+                for d in range(D):
+                    x = src[r, d]
+                    s1 = syn1[w1, d]
+                    s2 = syn1[w2, d]
+                    s3 = syn1[w3, d]
+                    grad[a, d] += g1 * s1 + g2 * s2 + g3 * s3
+                    syn1[w1, d] = s1 + g1 * x
+                    syn1[w2, d] = s2 + g2 * x
+                    syn1[w3, d] = s3 + g3 * x
+            t += 3
+        elif t + 1 < nt and targets[slot, t + 1] != w1:
+            w2 = targets[slot, t + 1]
+            for a in range(m):
+                r = rows[base + a]
+                g1, g2 = g[a, t], g[a, t + 1]
+                for d in range(D):
+                    x = src[r, d]
+                    s1 = syn1[w1, d]
+                    s2 = syn1[w2, d]
+                    grad[a, d] += g1 * s1 + g2 * s2
+                    syn1[w1, d] = s1 + g1 * x
+                    syn1[w2, d] = s2 + g2 * x
+            t += 2
+        else:
+            for a in range(m):
+                r = rows[base + a]
+                g1 = g[a, t]
+                for d in range(D):
+                    grad[a, d] += g1 * syn1[w1, d]
+                    syn1[w1, d] += g1 * src[r, d]
+            t += 1
+    return loss
+
+
 # draw_targets and prepare_center take shared arrays (weights, noise tables) and are inlined into the
 # kernel: a call takes a reference to each array it is given, an atomic add on that array's one counter,
 # and with a call per center word every thread would keep pulling those counters' cache lines from the
@@ -292,7 +385,7 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
                         for d in range(D):
                             syn0[r, d] += grad[0, d]
                 elif sg:
-                    loss += ns_update(syn0, ctx, base, m, targets, cur, nt, syn1, alpha, grad, g)
+                    loss += ns_window_update(syn0, ctx, base, m, targets, cur, nt, syn1, alpha, grad, g)
                     for a in range(m):
                         r = ctx[base + a]
                         for d in range(D):
