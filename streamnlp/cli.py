@@ -217,6 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"stream-train: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # the file system refused a write or read: a full disk, a read-only folder
+        where = e.filename or " / ".join(str(p) for p in (getattr(args, "out", None),
+                                                          getattr(args, "cache_dir", None)) if p)
+        print(f"stream-train: error: {where or 'a file'}: {e.strerror or e}; free space there or pick "
+              "another --out / --cache-dir", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("stream-train: interrupted", file=sys.stderr)
         return 130

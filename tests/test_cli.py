@@ -87,3 +87,26 @@ def test_generate_bad_flags(tmp_path):
     assert_user_error(run_cli("generate", tmp_path / "none"), "model.npz")
     assert_user_error(run_cli("generate", tmp_path / "none", "--tokens", "0"), "--tokens")
     assert_user_error(run_cli("generate", tmp_path / "none", "--temperature", "0"), "--temperature")
+
+
+def test_a_full_disk_is_one_line_and_keeps_the_outputs_there(tmp_path, monkeypatch, capsys):
+    """A write the file system refuses (here: no space left) ends with exit status 1 and one line naming
+    the run's folders; the outputs of an earlier run there stay whole (atomic writes)."""
+    import errno
+
+    import streamnlp.atomic
+    from streamnlp.cli import main
+
+    def full(*_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "run"
+    args = ["word2vec", str(SAMPLE), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    assert main(args) == 0
+    before = (out / "vectors.bin").read_bytes()
+    capsys.readouterr()
+    monkeypatch.setattr(streamnlp.atomic.os, "fsync", full)
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and str(out) in err, err
+    assert (out / "vectors.bin").read_bytes() == before and not list(out.glob("*.tmp-*"))
