@@ -183,6 +183,8 @@ def plain_ascii(texts: pa.Array) -> bool:
     """Whether the batch's text is ASCII without the separators U+001C-U+001F (Unicode whitespace, not
     ASCII whitespace): then pyarrow's ASCII kernels give the same tokens as its UTF-8 ones, faster
     (splitting realtext: 0.27 -> 0.17 s on one core)."""
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        return False  # (a string view keeps short strings in its views, outside the data buffer)
     data = texts.buffers()[2]
     if data is None or data.size == 0:
         return True

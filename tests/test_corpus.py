@@ -79,6 +79,8 @@ def test_ascii_batches_tokenize_as_the_utf8_kernels_do(lowercase):
                pa.array(["x\u00a0Y z", "\u00c9t\u00c9 a"]), pa.array([" Lead  trail ", None, ""]),
                pa.array([], pa.string())]
     assert [plain_ascii(b) for b in batches] == [True, False, False, True, True]
+    assert plain_ascii(pa.array(every_ascii[:28], pa.large_string()))
+    assert not plain_ascii(pa.array(["short \u00e9"], pa.string_view()))  # its bytes sit in the views
     for texts in batches:
         flat, lengths = tokenize(texts, CorpusConfig(lowercase=lowercase))
         rows = np.split(np.array(flat.to_pylist(), dtype=object), np.cumsum(lengths)[:-1]) if len(texts) else []
