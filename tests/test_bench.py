@@ -23,6 +23,8 @@ def test_bench_writes_json_markdown_and_plot(tmp_path):
     lm = next(r for r in runs if r["model"] == "lm-rnn")
     assert lm["valid_ppl"] < 10 and lm["words_per_s"] > 0
     assert "| streamnlp | sg | 2 |" in (out / "results.md").read_text()
+    meta = json.load(open(out / "results.json"))["meta"]
+    assert meta["code"] and f"streamnlp {meta['code']}" in (out / "results.md").read_text().splitlines()[0]
     assert "counting pass:" in (out / "results.md").read_text()
     assert (out / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert res.stdout.count("[bench]") == len(runs)

@@ -223,6 +223,20 @@ def cpu_name() -> str:
         return platform.processor() or platform.machine()
 
 
+def code_version() -> str:
+    """The streamnlp code measured: its git commit (+ "-dirty" with uncommitted changes), else its version."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        rev = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"], capture_output=True,
+                             text=True, timeout=10)
+        if rev.returncode == 0 and rev.stdout.strip():
+            return rev.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    from streamnlp import __version__
+    return __version__
+
+
 def with_ratios(rows: list[dict]) -> None:
     """vs_gensim on each streamnlp row: the peer's wall time over ours (training tokens/s ratio for LMs)."""
     for r in rows:
@@ -268,7 +282,8 @@ def write_results(out: str, meta: dict, rows: list[dict]) -> None:
     with atomic_write(os.path.join(out, "results.json"), "w") as f:
         json.dump({"meta": meta, "runs": rows, "scaling": effs}, f, indent=2)
     with atomic_write(os.path.join(out, "results.md"), "w") as f:
-        f.write(f"`{meta['command']}` on {meta['cores']} cores ({meta['cpu']}), {meta['date']}\n\n" + table(rows))
+        f.write(f"`{meta['command']}` on {meta['cores']} cores ({meta['cpu']}), {meta['date']}, streamnlp "
+                f"{meta['code']}\n\n" + table(rows))
         if effs:
             f.write("\n" + scaling_table(effs))
 
@@ -292,7 +307,8 @@ def main() -> None:
     os.makedirs(a.out, exist_ok=True)
     threads = [int(t) for t in a.threads.split(",")]
     peers = [p for p in a.peers.split(",") if p and p != "none"]
-    meta = {"date": datetime.date.today().isoformat(), "cores": os.cpu_count(), "cpu": cpu_name(),
+    meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "code": code_version(), "cores": os.cpu_count(), "cpu": cpu_name(),
             "python": platform.python_version(), "corpus": a.corpus, "epochs": a.epochs, "dim": a.dim,
             "min_count": a.min_count, "command": " ".join(sys.argv)}
     rows: list[dict] = []
