@@ -19,7 +19,8 @@ from streamnlp.word2vec import Trainer, init_weights
 
 
 @pytest.mark.parametrize("step", [ns_update, ns_window_update])
-@pytest.mark.parametrize("m, targets", [(1, [3, 7, 11, 0, 19]), (4, [3, 7, 11, 0, 19]), (1, [3, 7, 11, 7, 19, 7])])
+@pytest.mark.parametrize("m, targets", [(1, [3, 7, 11, 0, 19]), (3, [3, 7, 11, 0, 19]), (4, [3, 7, 11, 0, 19]),
+                                        (1, [3, 7, 11, 7, 19, 7])])
 def test_ns_update_matches_numpy_reference(step, m, targets):
     rng = np.random.default_rng(0)
     V, D = 20, 16
