@@ -1,6 +1,11 @@
 """cli.py: every bad input ends with exit status 2 and one error line naming the file or flag; no traceback."""
+import errno
+
 import pytest
 from conftest import SAMPLE, run_cli, write_parquet
+
+import streamnlp.atomic
+from streamnlp.cli import main
 
 
 def assert_user_error(res, *needles):
@@ -92,11 +97,6 @@ def test_generate_bad_flags(tmp_path):
 def test_a_full_disk_is_one_line_and_keeps_the_outputs_there(tmp_path, monkeypatch, capsys):
     """A write the file system refuses (here: no space left) ends with exit status 1 and one line naming
     the run's folders; the outputs of an earlier run there stay whole (atomic writes)."""
-    import errno
-
-    import streamnlp.atomic
-    from streamnlp.cli import main
-
     def full(*_):
         raise OSError(errno.ENOSPC, "No space left on device")
 

@@ -1,4 +1,4 @@
-"""Skip-gram and CBOW with negative sampling: one shared update, Hogwild over sub-blocks of a token block.
+"""Skip-gram and CBOW with negative sampling: Hogwild over sub-blocks of a token block.
 
 Shapes: V words, D dims, syn0 (V, D) input vectors, syn1 (V, D) output vectors, both float32 and
 updated in place by all threads without locks (Hogwild, as word2vec.c and gensim do). Each
@@ -45,7 +45,8 @@ def table_sigmoid(f):
 
 @njit(**JIT)
 def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
-    """The negative-sampling step shared by both models.
+    """The negative-sampling step: CBOW's, and skip-gram's without shared noise words (m = 1 there);
+    skip-gram's window takes ns_window_update, the same step in another order.
 
     The m input vectors are src[rows[base + a]] (skip-gram: rows of syn0 itself, read in place; CBOW:
     its averaged context in a buffer), targets[slot, :nt] the output rows (the first is the observed
