@@ -28,19 +28,22 @@ def test_ns_update_matches_numpy_reference(step, m, targets):
     inp = (rng.standard_normal((m, D)) * 0.3).astype(np.float32)
     targets = np.array(targets, dtype=np.int64)
     want_syn1, want_grad, want_loss = reference.ns_step(inp, targets, syn1, 0.025)
-    got_syn1, grad, loss = run_step(step, inp, targets, syn1)
+    got_syn1, grad, loss, got_inp = run_step(step, inp, targets, syn1)
     assert np.allclose(got_syn1, want_syn1, atol=1e-6)
     assert np.allclose(grad, want_grad, atol=1e-6)
     assert loss == pytest.approx(want_loss, rel=1e-5)
+    # the window step adds each input's gradient to its row; ns_update leaves its inputs to the caller
+    assert np.array_equal(got_inp, inp + grad) if step is ns_window_update else np.array_equal(got_inp, inp)
 
 
 def run_step(step, inp, targets, syn1):
+    """(syn1, input gradients, loss, inputs) after one step on copies of inp and syn1."""
     m, D = inp.shape
     grad = np.zeros((m, D), np.float32)
     g = np.zeros((m, len(targets)), np.float32)
-    syn1 = syn1.copy()
+    syn1, inp = syn1.copy(), inp.copy()
     loss = step(inp, np.arange(m), 0, m, targets[None], 0, len(targets), syn1, np.float32(0.025), grad, g)
-    return syn1, grad, loss
+    return syn1, grad, loss, inp
 
 
 def test_window_step_takes_a_repeated_noise_word_target_by_target():
@@ -51,9 +54,9 @@ def test_window_step_takes_a_repeated_noise_word_target_by_target():
     inp = (rng.standard_normal((6, 16)) * 0.5).astype(np.float32)
     targets = np.array([3, 7, 11, 7, 19, 7], dtype=np.int64)
     want_syn1, want_grad, _ = reference.ns_step(inp, targets, syn1, 0.025)
-    got_syn1, grad, _ = run_step(ns_window_update, inp, targets, syn1)
+    got_syn1, grad, _, _ = run_step(ns_window_update, inp, targets, syn1)
     assert np.allclose(got_syn1, want_syn1, atol=1e-5) and np.allclose(grad, want_grad, atol=1e-5)
-    other_syn1, other_grad, _ = run_step(ns_update, inp, targets, syn1)
+    other_syn1, other_grad, _, _ = run_step(ns_update, inp, targets, syn1)
     assert not np.allclose(other_grad, want_grad, atol=1e-5)
 
 
