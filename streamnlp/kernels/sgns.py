@@ -46,7 +46,8 @@ def table_sigmoid(f):
 @njit(**JIT)
 def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
     """The negative-sampling step: CBOW's, and skip-gram's without shared noise words (m = 1 there);
-    skip-gram's window takes ns_window_update, the same step in another order.
+    skip-gram's window takes ns_window_update, the same step in another order that also adds the
+    gradients to the inputs' rows.
 
     The m input vectors are src[rows[base + a]] (skip-gram: rows of syn0 itself, read in place; CBOW:
     its averaged context in a buffer), targets[slot, :nt] the output rows (the first is the observed
