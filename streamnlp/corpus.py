@@ -202,7 +202,10 @@ def tokenize(texts: pa.Array, cfg: CorpusConfig) -> tuple[pa.Array, np.ndarray]:
         rx = re.compile(cfg.token_pattern)
         lists = pa.array([rx.findall(s) if s else [] for s in texts.to_pylist()], type=pa.list_(pa.string()))
     else:
-        lists = pc.ascii_split_whitespace(texts) if plain else pc.utf8_split_whitespace(texts)
+        # utf8_split_whitespace reads the byte after a row that ends in whitespace and, when that byte is
+        # not the start of a UTF-8 character (garbage past utf8_lower's output), keeps the whitespace in
+        # the row's last token (pyarrow 26); rows trimmed on the right never take that path.
+        lists = pc.ascii_split_whitespace(texts) if plain else pc.utf8_split_whitespace(pc.utf8_rtrim_whitespace(texts))
     flat = lists.flatten()
     keep = pc.greater(pc.binary_length(flat), 0).to_numpy(zero_copy_only=False)
     if keep.all():  # the usual case: no empty tokens, so the list lengths are the counts

@@ -4,7 +4,6 @@ import os
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.feather as feather
 import pytest
 from conftest import write_parquet
@@ -69,10 +68,10 @@ def test_tokenize_whitespace_lowercase_and_pattern():
 
 @pytest.mark.parametrize("lowercase", [False, True])
 def test_ascii_batches_tokenize_as_the_utf8_kernels_do(lowercase):
-    """ASCII batches take pyarrow's ASCII kernels (plain_ascii); the tokens must be the UTF-8 kernels'."""
+    """ASCII batches take pyarrow's ASCII kernels (plain_ascii), the others its UTF-8 ones; on these rows
+    both must give Python's str.split (whose whitespace is the UTF-8 kernels': U+001C-U+001F included)."""
     def reference(texts):
-        lists = pc.utf8_split_whitespace(pc.utf8_lower(texts) if lowercase else texts)
-        return [[w for w in row or [] if w] for row in lists.to_pylist()]
+        return [(s.lower() if lowercase else s).split() if s else [] for s in texts.to_pylist()]
 
     every_ascii = [f"A{chr(c)}b c{chr(c)}" for c in range(128)]
     batches = [pa.array(every_ascii[:28] + every_ascii[32:]), pa.array(every_ascii),
@@ -85,6 +84,18 @@ def test_ascii_batches_tokenize_as_the_utf8_kernels_do(lowercase):
         flat, lengths = tokenize(texts, CorpusConfig(lowercase=lowercase))
         rows = np.split(np.array(flat.to_pylist(), dtype=object), np.cumsum(lengths)[:-1]) if len(texts) else []
         assert [list(r) for r in rows] == reference(texts)
+
+
+@pytest.mark.parametrize("lowercase", [False, True])
+def test_rows_ending_in_whitespace_before_garbage_bytes_split_cleanly(lowercase):
+    """pyarrow's utf8_split_whitespace reads the byte after a row ending in whitespace; a byte that starts
+    no UTF-8 character there (0xff, or utf8_lower's uninitialized tail) kept the space in the last token."""
+    text = " Caf\u00e9  trail ".encode()
+    offsets = pa.py_buffer(np.array([0, len(text)], dtype=np.int32).tobytes())
+    texts = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(text + b"\xff")])
+    flat, lengths = tokenize(texts, CorpusConfig(lowercase=lowercase))
+    assert flat.to_pylist() == (["caf\u00e9", "trail"] if lowercase else ["Caf\u00e9", "trail"])
+    assert lengths.tolist() == [2]
 
 
 def test_long_rows_are_not_truncated(tmp_path):
