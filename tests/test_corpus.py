@@ -80,6 +80,10 @@ def test_ascii_batches_tokenize_as_the_utf8_kernels_do(lowercase):
     assert [plain_ascii(b) for b in batches] == [True, False, False, True, True]
     assert plain_ascii(pa.array(every_ascii[:28], pa.large_string()))
     assert not plain_ascii(pa.array(["short \u00e9"], pa.string_view()))  # its bytes sit in the views
+    for kind in (pa.string(), pa.large_string()):  # a batch sliced from a row group: its own bytes decide
+        mixed = pa.array(["\u00e9t\u00e9", "a b", None, "c", "\x1c"], kind)
+        assert [plain_ascii(mixed.slice(i, n)) for i, n in [(1, 3), (0, 2), (3, 2), (2, 1), (1, 0)]] == \
+            [True, False, False, True, True]
     for texts in batches:
         flat, lengths = tokenize(texts, CorpusConfig(lowercase=lowercase))
         rows = np.split(np.array(flat.to_pylist(), dtype=object), np.cumsum(lengths)[:-1]) if len(texts) else []
