@@ -28,6 +28,10 @@ class CorpusConfig:
     cache_dir: str | None = opt(None, "where the encoded token blocks go (default: OUT/cache)", type=str)
     block_tokens: int = opt(1 << 20, "tokens per encoded block (one unit of streaming and of Hogwild work)",
                             lo=1024)
+    max_sentence_length: int = opt(10_000, "cut rows longer than this many vocabulary words into sentences "
+                                           "of at most this many (no context window crosses a cut), as "
+                                           "gensim does; a row of a whole corpus (text8) then trains on "
+                                           "every thread", lo=1)
 
 
 @dataclass

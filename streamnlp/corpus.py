@@ -3,8 +3,9 @@
 Inputs are folders (searched recursively), files, globs or pyarrow filesystem URIs of Parquet,
 Arrow IPC / Feather, or plain text (one sentence per line, optionally .gz); inside a folder, names
 starting with "." or "_" are skipped (as Spark and Hive do). One row is one
-sentence; rows are never truncated. Text files must be UTF-8: undecodable bytes are replaced
-by U+FFFD and a warning names the file and byte offset.
+sentence; rows are never truncated. A text line longer than TEXT_CHUNK bytes (text8's one line) is
+read as rows of under twice that, cut at spaces, so memory stays bounded. Text files must be UTF-8:
+undecodable bytes are replaced by U+FFFD and a warning names the file and byte offset.
 """
 from __future__ import annotations
 
@@ -142,16 +143,17 @@ def _read_text(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
     compression = "gzip" if shard.path.lower().endswith(".gz") else None
     warned = [False]
     offset = 0
-    rest = b""
+    rest: list[bytes] = []  # what was read after the last cut
     with shard.fs.open_input_stream(shard.path, compression=compression) as f:
         while True:
             chunk = f.read(TEXT_CHUNK)
-            data = rest + chunk
-            if not chunk:
-                rest = b""
-            else:
-                cut = data.rfind(b"\n") + 1
-                data, rest = data[:cut], data[cut:]
+            # cut after the chunk's last line; in a line longer than a chunk, after its last space
+            cut = (chunk.rfind(b"\n") + 1) or (chunk.rfind(b" ") + 1)
+            if chunk and not cut:  # a chunk all one word: read on
+                rest.append(chunk)
+                continue
+            data = b"".join([*rest, chunk[:cut]])
+            rest = [chunk[cut:]]
             if data:
                 lines = _decode(data, shard, offset, warned).splitlines()
                 offset += len(data)

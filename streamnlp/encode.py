@@ -2,8 +2,9 @@
 
 Cache layout (one folder): per shard `part-NNNNN.ids` (int32 ids) and `part-NNNNN.lens` (int32
 tokens per sentence), `manifest.json` (written last: a killed encode is never mistaken for a
-finished one) with the block index. A block is whole sentences, about `block_tokens` tokens; a
-sentence longer than that is one larger block, never cut. Shards encode in parallel threads.
+finished one) with the block index. A sentence is a row's words, or `max_sentence_length` of them
+where the row is longer (as gensim cuts them). A block is whole sentences, about `block_tokens`
+tokens; a sentence longer than that is one larger block, never cut. Shards encode in parallel threads.
 """
 from __future__ import annotations
 
@@ -38,10 +39,11 @@ class Block:
 
 
 def encode_words(words: pa.Array, lengths: np.ndarray, vocab: Vocab, unk: int | None,
-                 eos: int | None) -> tuple[np.ndarray, np.ndarray]:
+                 eos: int | None, max_sentence: int) -> tuple[np.ndarray, np.ndarray]:
     """(ids, sentence lengths) of one batch's tokens (strings, or dictionary-encoded: then only the
     dictionary is looked up) with `lengths` tokens per row. Unknown words are dropped, or mapped to
-    `unk`; `eos`, when given, ends every row. Rows left empty are dropped."""
+    `unk`; `eos`, when given, ends every row. Rows left empty are dropped; rows longer than
+    `max_sentence` ids are cut into sentences of that many (the last one shorter)."""
     if pa.types.is_dictionary(words.type):
         to_id = pc.fill_null(pc.index_in(words.dictionary, value_set=vocab.arrow), -1).to_numpy()
         ids = to_id[words.indices.to_numpy()]
@@ -61,7 +63,17 @@ def encode_words(words: pa.Array, lengths: np.ndarray, vocab: Vocab, unk: int | 
         ids = np.insert(ids, ends, eos).astype(np.int32, copy=False)
         lengths = lengths + 1
     lengths = lengths[lengths > 0].astype(np.int32)
+    if len(lengths) and lengths.max() > max_sentence:
+        lengths = cut_sentences(lengths, max_sentence)
     return ids, lengths
+
+
+def cut_sentences(lengths: np.ndarray, most: int) -> np.ndarray:
+    """Each length L > most as ceil(L / most) lengths: `most`, ..., then the rest."""
+    pieces = -(-lengths // most)
+    out = np.full(int(pieces.sum()), most, dtype=np.int32)
+    out[np.cumsum(pieces) - 1] = lengths - (pieces - 1) * most
+    return out
 
 
 def _encode_shard(part: int, shard: Shard, vocab: Vocab, cfg: CorpusConfig, folder: str,
@@ -74,7 +86,7 @@ def _encode_shard(part: int, shard: Shard, vocab: Vocab, cfg: CorpusConfig, fold
     batches = read_codes(codes_path(codes, part)) if codes else (tokenize(t, cfg) for t in read_shard(shard, cfg))
     with open(_path(folder, part, "ids"), "wb") as fi, open(_path(folder, part, "lens"), "wb") as fl:
         for words, lengths in batches:
-            ids, lens = encode_words(words, lengths, vocab, unk, eos)
+            ids, lens = encode_words(words, lengths, vocab, unk, eos, cfg.max_sentence_length)
             fi.write(ids.tobytes())
             fl.write(lens.tobytes())
             # cut blocks at sentence boundaries once they hold block_tokens tokens
@@ -103,8 +115,8 @@ def _path(folder: str, part: int, kind: str) -> str:
 
 def cache_key(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, unk: int | None, eos: int | None) -> str:
     h = hashlib.sha1()
-    h.update(json.dumps([[s.key() for s in shards], token_settings(cfg), cfg.block_tokens, unk, eos,
-                         FORMAT]).encode())
+    h.update(json.dumps([[s.key() for s in shards], token_settings(cfg), cfg.block_tokens, cfg.max_sentence_length,
+                         unk, eos, FORMAT]).encode())
     h.update("\n".join(vocab.words).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 

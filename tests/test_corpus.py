@@ -41,10 +41,22 @@ def test_glob_file_uri_arrow_text_and_gzip(tmp_path):
 
 def test_text_file_larger_than_one_chunk_keeps_every_line(tmp_path, monkeypatch):
     import streamnlp.corpus as corpus
-    monkeypatch.setattr(corpus, "TEXT_CHUNK", 7)
+    monkeypatch.setattr(corpus, "TEXT_CHUNK", 40)
     lines = [f"line {i} with words" for i in range(50)]
     (tmp_path / "t.txt").write_text("\n".join(lines))
     assert rows_of([str(tmp_path / "t.txt")], batch_rows=3) == lines
+
+
+def test_a_line_longer_than_a_chunk_is_read_as_rows_cut_at_spaces(tmp_path, monkeypatch):
+    """Bounded memory for text8's shape: every word kept whole, in order; each row under two chunks."""
+    import streamnlp.corpus as corpus
+    monkeypatch.setattr(corpus, "TEXT_CHUNK", 64)
+    words = [f"w{i}" for i in range(300)] + ["x" * 150] + [f"v{i}" for i in range(40)]
+    (tmp_path / "t.txt").write_text("short line\n" + " ".join(words) + "\nlast")
+    rows = rows_of([str(tmp_path / "t.txt")], batch_rows=3)
+    assert rows[0] == "short line" and rows[-1] == "last"
+    assert " ".join(rows[1:-1]).split() == words and len(rows) > 15
+    assert max(len(r) for r in rows if "x" * 150 not in r) < 2 * 64  # the last cut's rest and a chunk
 
 
 def test_invalid_utf8_is_replaced_with_a_warning(tmp_path, capsys):

@@ -17,15 +17,14 @@ from streamnlp.prepare import prepare_corpus
 from streamnlp.vocab import build_vocab
 
 
-def direct(rows, vocab, unk=None, eos=None):
+def direct(rows, vocab, unk=None, eos=None, most=10_000):
     sents = []
     for r in rows:
         ids = [vocab.index.get(w, unk) for w in r.split()]
         ids = [i for i in ids if i is not None]
         if eos is not None:
             ids.append(eos)
-        if ids:
-            sents.append(ids)
+        sents += [ids[k:k + most] for k in range(0, len(ids), most)]
     return sents
 
 
@@ -50,6 +49,23 @@ def test_blocks_hold_the_corpus_in_order(tmp_path):
     assert all(b.n_tokens <= 1024 + 30 for b in corpus.blocks)
     unk = encode_corpus(shards, vocab, cfg, str(tmp_path / "cache2"), unk=len(vocab), eos=len(vocab) + 1)
     assert cached(unk) == direct(rows_a + rows_b, vocab, unk=len(vocab), eos=len(vocab) + 1)
+
+
+def test_rows_longer_than_max_sentence_length_are_cut_into_sentences(tmp_path):
+    """A row of more than max_sentence_length vocabulary words is that many words a sentence, the rest
+    last (counted after unknown words are dropped, </s> included); the ids are the corpus's, unchanged."""
+    rows = random_rows(200, seed=11, max_len=40) + [" ".join(random_rows(300, seed=12))]  # one row of ~4,500
+    write_parquet(str(tmp_path / "c" / "a.parquet"), rows)
+    cfg = VocabConfig(min_count=5, block_tokens=1024, batch_rows=64, max_sentence_length=7)
+    shards = discover([str(tmp_path / "c")])
+    vocab = build_vocab(shards, cfg)
+    corpus = encode_corpus(shards, vocab, cfg, str(tmp_path / "cache"))
+    assert cached(corpus) == direct(rows, vocab, most=7)
+    assert max(len(s) for s in cached(corpus)) == 7 and len(corpus.blocks) > 4
+    lm = encode_corpus(shards, vocab, cfg, str(tmp_path / "lm"), unk=len(vocab), eos=len(vocab) + 1)
+    assert cached(lm) == direct(rows, vocab, unk=len(vocab), eos=len(vocab) + 1, most=7)
+    whole = encode_corpus(shards, vocab, VocabConfig(min_count=5, block_tokens=1024), str(tmp_path / "cache"))
+    assert cached(whole) == direct(rows, vocab) and max(len(s) for s in cached(whole)) > 4000
 
 
 @pytest.mark.parametrize("pattern", [None, r"[a-z]+"])

@@ -4,6 +4,7 @@ import json
 import os
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from conftest import QUESTIONS, SAMPLE
 
@@ -49,6 +50,21 @@ def test_seeded_single_thread_runs_are_bit_identical(tmp_path, model, shared):
     a, b, c = (open(tmp_path / x / "vectors.bin", "rb").read() for x in "abc")
     assert a == b
     assert a != c
+
+
+def test_a_one_line_corpus_trains_as_its_words_in_lines_of_max_sentence_length(tmp_path):
+    """text8's shape (the whole corpus one row) is cut into sentences of max_sentence_length words, so it
+    is many blocks (the threads' work) and trains exactly as the same words written that many a line."""
+    words = " ".join(pq.read_table(os.path.join(SAMPLE, "part-00000.parquet"))["text"].to_pylist()).split()[:30_000]
+    (tmp_path / "one.txt").write_text(" ".join(words) + "\n")
+    (tmp_path / "lines.txt").write_text("".join(" ".join(words[k:k + 1000]) + "\n" for k in range(0, 30_000, 1000)))
+    kw = dict(threads=1, seed=5, epochs=1, dim=16, min_count=1, max_sentence_length=1000, block_tokens=4096,
+              write_text=False)
+    for name in ("one", "lines"):
+        train_word2vec(str(tmp_path / f"{name}.txt"), str(tmp_path / name), **kw)
+    assert open(tmp_path / "one" / "vectors.bin", "rb").read() == open(tmp_path / "lines" / "vectors.bin", "rb").read()
+    blocks = json.load(open(tmp_path / "one" / "cache" / "manifest.json"))["blocks"]
+    assert len(blocks) == 6  # of 5 sentences: the first to reach block_tokens ends a block
 
 
 def test_resume_with_other_settings_is_refused(tmp_path):
