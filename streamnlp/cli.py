@@ -82,8 +82,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_vocab(args: argparse.Namespace) -> int:
     import os
 
-    from .corpus import discover
     from .rundir import prepare
+    from .shards import discover
     from .vocab import build_vocab
     cfg = make_config(VocabConfig, config_values(args, VocabConfig))
     prepare(args.out)

@@ -21,8 +21,9 @@ import pyarrow.compute as pc
 from .atomic import write_json
 from .codes import codes_path, read_codes
 from .config import CorpusConfig
-from .corpus import Shard, prefetch, read_shard, token_settings, tokenize
+from .corpus import prefetch, read_shard, token_settings, tokenize
 from .errors import UserError
+from .shards import Shard
 from .threads import map_shards
 from .vocab import Vocab
 

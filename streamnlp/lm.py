@@ -19,11 +19,12 @@ from tqdm import tqdm
 from . import checkpoint, rundir
 from .atomic import atomic_write
 from .config import LMConfig, make_config, to_json
-from .corpus import discover, prefetch
+from .corpus import prefetch
 from .encode import EncodedCorpus, encode_corpus
 from .errors import UserError
 from .lmmodel import LanguageModel
 from .prepare import prepare_corpus
+from .shards import discover
 from .threads import passive_openmp, thread_limits, threads_or_default
 from .vocab import EOS, UNK, Vocab
 

@@ -12,8 +12,8 @@ import pyarrow as pa
 from . import rundir
 from .codes import fresh_folder
 from .config import VocabConfig
-from .corpus import discover
 from .encode import EncodedCorpus, encode_corpus
+from .shards import discover
 from .vocab import EOS, UNK, Vocab, build_lm_vocab, build_vocab
 
 

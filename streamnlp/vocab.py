@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 from .atomic import atomic_write
 from .codes import CodesWriter, codes_path
 from .config import VocabConfig
-from .corpus import Shard, read_shard, tokenize
+from .corpus import read_shard, tokenize
 from .errors import UserError
+from .shards import Shard
 from .threads import map_shards
 
 COMPACT_ROWS = 1 << 21

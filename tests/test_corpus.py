@@ -9,8 +9,9 @@ import pytest
 from conftest import write_parquet
 
 from streamnlp.config import CorpusConfig
-from streamnlp.corpus import discover, plain_ascii, prefetch, read_shard, tokenize
+from streamnlp.corpus import plain_ascii, prefetch, read_shard, tokenize
 from streamnlp.errors import UserError
+from streamnlp.shards import discover
 
 
 def rows_of(inputs, **cfg):

@@ -10,10 +10,10 @@ import pytest
 from conftest import random_rows, write_parquet
 
 from streamnlp.config import VocabConfig
-from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
 from streamnlp.errors import UserError
 from streamnlp.prepare import prepare_corpus
+from streamnlp.shards import discover
 from streamnlp.vocab import build_vocab
 
 

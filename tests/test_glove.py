@@ -8,11 +8,11 @@ from conftest import QUESTIONS, SAMPLE
 
 from streamnlp.config import VocabConfig
 from streamnlp.cooccur import count_cooccurrences
-from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
 from streamnlp.evaluate import evaluate_word_analogies
 from streamnlp.glove import init_params, train_glove, weighting
 from streamnlp.kernels.glove import train_records
+from streamnlp.shards import discover
 from streamnlp.threads import thread_limits
 from streamnlp.vocab import build_vocab
 

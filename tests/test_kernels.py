@@ -9,10 +9,10 @@ import reference
 
 import streamnlp.word2vec as w2v
 from streamnlp.config import Word2VecConfig
-from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
 from streamnlp.kernels.sgns import ns_update, ns_window_update, sync_hot
 from streamnlp.pairs import block_pairs
+from streamnlp.shards import discover
 from streamnlp.threads import thread_limits
 from streamnlp.vocab import build_vocab
 from streamnlp.word2vec import Trainer, init_weights

@@ -6,9 +6,9 @@ import pytest
 from conftest import SAMPLE, run_cli, write_parquet
 
 from streamnlp.config import VocabConfig
-from streamnlp.corpus import discover
 from streamnlp.encode import EncodedCorpus
 from streamnlp.lm import Streams, load_lm, train_lm
+from streamnlp.shards import discover
 from streamnlp.vocab import EOS, UNK, build_lm_vocab
 
 SMALL = dict(vocab_size=200, emb=16, hidden=32, bptt=8, batch=4)

@@ -4,10 +4,10 @@ import pytest
 import reference
 
 from streamnlp.config import VocabConfig
-from streamnlp.corpus import discover
 from streamnlp.encode import encode_corpus
 from streamnlp.kernels.common import stream_seed, sub_blocks
 from streamnlp.pairs import iter_pairs
+from streamnlp.shards import discover
 from streamnlp.vocab import build_vocab
 
 

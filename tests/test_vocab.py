@@ -6,9 +6,9 @@ import pytest
 from conftest import random_rows, write_parquet
 
 from streamnlp.config import VocabConfig
-from streamnlp.corpus import discover
 from streamnlp.errors import UserError
 from streamnlp.kernels.common import draw_noise, next_u64
+from streamnlp.shards import discover
 from streamnlp.vocab import Vocab, build_vocab
 
 
