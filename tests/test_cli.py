@@ -110,3 +110,19 @@ def test_a_full_disk_is_one_line_and_keeps_the_outputs_there(tmp_path, monkeypat
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err and str(out) in err, err
     assert (out / "vectors.bin").read_bytes() == before and not list(out.glob("*.tmp-*"))
+
+
+def test_what_a_command_prints_reaches_a_pipe_before_the_process_ends(tmp_path, monkeypatch):
+    """cli.run ends the process with os._exit: it must flush stdout first (a pipe is block-buffered)."""
+    import json
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+
+    import numpy as np
+
+    from streamnlp.w2vfile import write_binary
+    words = [f"w{i}" for i in range(50)]
+    write_binary(str(tmp_path / "v.bin"), words, np.random.default_rng(0).random((50, 8), dtype=np.float32))
+    res = run_cli("similar", tmp_path / "v.bin", "w3", "--topn", "49", "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["query"] == "w3" and len(out["results"]) == 49
