@@ -20,7 +20,7 @@ import pyarrow.dataset as ds
 
 from .config import CorpusConfig
 from .errors import UserError
-from .shards import Shard
+from .shards import Shard, text_bounds
 
 TEXT_CHUNK = 4 << 20
 
@@ -34,8 +34,12 @@ def _read_columnar(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
     if not (pa.types.is_string(col_type) or pa.types.is_large_string(col_type)):
         raise UserError(f"{shard.path}: column {cfg.text_column!r} holds {col_type}, not text; "
                         "pass --text-column with a string column")
-    for batch in dataset.to_batches(columns=[cfg.text_column], batch_size=cfg.batch_rows,
-                                    batch_readahead=2, fragment_readahead=1):
+    source = dataset
+    if shard.stop is not None:  # a run of row groups (shards.pieces)
+        (whole,) = dataset.get_fragments()
+        source = whole.subset(row_group_ids=list(range(shard.start, shard.stop)))
+    for batch in source.to_batches(columns=[cfg.text_column], batch_size=cfg.batch_rows,
+                                   batch_readahead=2, fragment_readahead=1):
         yield batch.column(0)
 
 
@@ -51,16 +55,21 @@ def _decode(raw: bytes, shard: Shard, offset: int, warned: list[bool]) -> str:
 
 
 def _read_text(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
-    compression = "gzip" if shard.path.lower().endswith(".gz") else None
     warned = [False]
-    offset = 0
     rest: list[bytes] = []  # what was read after the last cut
-    with shard.fs.open_input_stream(shard.path, compression=compression) as f:
+    if shard.stop is None:
+        f = shard.fs.open_input_stream(shard.path, compression="gzip" if shard.path.lower().endswith(".gz") else None)
+    else:
+        f = shard.fs.open_input_file(shard.path)
+    with f:
+        offset, stop = (0, None) if shard.stop is None else text_bounds(f, shard, TEXT_CHUNK)
+        if stop is not None:
+            f.seek(offset)
         while True:
-            chunk = f.read(TEXT_CHUNK)
+            chunk = f.read(TEXT_CHUNK if stop is None else min(TEXT_CHUNK, stop - f.tell()))
             # cut after the chunk's last line; in a line longer than a chunk, after its last space
-            cut = (chunk.rfind(b"\n") + 1) or (chunk.rfind(b" ") + 1)
-            if chunk and not cut:  # a chunk all one word: read on
+            cut = (chunk.rfind(b"\n") + 1) or (chunk.rfind(b" ") + 1 if len(chunk) == TEXT_CHUNK else 0)
+            if chunk and not cut:  # the end of the piece, or a chunk all one word: read on
                 rest.append(chunk)
                 continue
             data = b"".join([*rest, chunk[:cut]])

@@ -188,8 +188,8 @@ def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: 
             return cached
         os.unlink(manifest)
     os.makedirs(folder, exist_ok=True)
-    per_shard = map_shards(lambda a: _encode_shard(a[0], a[1], vocab, cfg, folder, unk, eos, codes),
-                           list(enumerate(shards)), threads, "encoding")
+    per_shard = list(map_shards(lambda a: _encode_shard(a[0], a[1], vocab, cfg, folder, unk, eos, codes),
+                                list(enumerate(shards)), threads, "encoding"))
     blocks = [b for bs in per_shard for b in bs]
     if not blocks:
         raise UserError("no sentence of the corpus has a word of the vocabulary; lower --min-count")

@@ -1,4 +1,5 @@
-"""The corpus's shards: the files the INPUT arguments name.
+"""The corpus's shards: the files the INPUT arguments name, a large one as pieces that the counting and
+encoding passes take in parallel (a corpus that is one big file uses every thread too).
 
 Inputs are folders (searched recursively), files, globs or pyarrow filesystem URIs of Parquet,
 Arrow IPC / Feather, or plain text (one sentence per line, optionally .gz); inside a folder, names
@@ -9,16 +10,18 @@ from __future__ import annotations
 import glob as globlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 
 from .errors import UserError
 
 PARQUET = (".parquet", ".pq")
 ARROW = (".arrow", ".feather", ".ipc")
 TEXT = (".txt", ".text", ".txt.gz", ".gz")
+PIECE_BYTES = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,13 @@ class Shard:
     fs: pafs.FileSystem
     size: int
     mtime: float
+    # a piece of the file: bytes [start, stop) of a text file, each end moved to the next line's start
+    # (text_bounds), or row groups [start, stop) of a Parquet file; None: the whole file
+    start: int = 0
+    stop: int | None = None
 
     def key(self) -> tuple:
-        return (self.path, self.fmt, self.size, self.mtime)
+        return (self.path, self.fmt, self.size, self.mtime, self.start, self.stop)
 
 
 def _fmt(path: str, explicit: bool) -> str | None:
@@ -86,8 +93,10 @@ def _expand(inp: str) -> list[Shard]:
     return shards
 
 
-def discover(inputs: Iterable[str]) -> list[Shard]:
-    """All shards named by `inputs`, in a deterministic order (input order, then path order)."""
+def discover(inputs: Iterable[str], piece_bytes: int | None = None) -> list[Shard]:
+    """All shards named by `inputs`, in a deterministic order (input order, then path order), those
+    larger than `piece_bytes` (PIECE_BYTES) as pieces."""
+    piece_bytes = piece_bytes or PIECE_BYTES
     inputs = list(inputs)
     if not inputs:
         raise UserError("no INPUT given; pass one or more folders, files or globs of corpus shards")
@@ -97,5 +106,50 @@ def discover(inputs: Iterable[str]) -> list[Shard]:
         if not found:
             raise UserError(f"{inp}: holds no corpus shards (.parquet, .arrow, .feather, .txt, .gz); "
                             "point at a folder or files that do")
-        shards.extend(found)
+        shards.extend(p for s in found for p in pieces(s, piece_bytes))
     return shards
+
+
+def pieces(shard: Shard, piece_bytes: int) -> list[Shard]:
+    """The shard as pieces of about `piece_bytes`, in order, that together read as the shard: an
+    uncompressed text file as byte ranges, a Parquet file as runs of row groups (one row group, or an
+    Arrow or gzip file, stays whole). They depend on the file alone, never on --threads, so the blocks
+    of the encoded corpus do not either."""
+    if shard.size <= piece_bytes or shard.fmt == "arrow" or shard.path.lower().endswith(".gz"):
+        return [shard]
+    if shard.fmt == "text":
+        n = -(-shard.size // piece_bytes)
+        return [replace(shard, start=k * shard.size // n, stop=(k + 1) * shard.size // n) for k in range(n)]
+    try:
+        with shard.fs.open_input_file(shard.path) as f:
+            meta = pq.ParquetFile(f).metadata
+    except (pa.ArrowException, OSError):
+        return [shard]  # reading it says what is wrong with it
+    runs, first, held = [], 0, 0
+    for g in range(meta.num_row_groups):
+        held += meta.row_group(g).total_byte_size
+        if held >= piece_bytes or g == meta.num_row_groups - 1:
+            runs.append(replace(shard, start=first, stop=g + 1))
+            first, held = g + 1, 0
+    return runs if len(runs) > 1 else [shard]
+
+
+def text_bounds(f: pa.NativeFile, shard: Shard, chunk: int) -> tuple[int, int]:
+    """The bytes a text piece reads: each nominal end moved to the start of the line after it (or, in a
+    line longer than `chunk`, to the next space: such lines are read as rows cut at spaces anyway)."""
+    def cut(x: int) -> int:
+        if x <= 0:
+            return 0
+        pos = x - 1  # a line that ends just before x starts the piece at x
+        while pos < shard.size:
+            window = f.read_at(chunk, pos)
+            if not window:  # the file shrank since it was listed
+                break
+            at = window.find(b"\n")
+            if at < 0 and len(window) == chunk:  # no line ends within a chunk
+                at = window.find(b" ")
+            if at >= 0:
+                return pos + at + 1
+            pos += len(window)
+        return shard.size
+    return cut(shard.start), cut(shard.size if shard.stop is None else shard.stop)

@@ -38,17 +38,14 @@ def thread_limits(threads: int) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
-def map_shards(fn: Callable[[Any], Any], items: Sequence[Any], threads: int | None, desc: str) -> list[Any]:
-    """[fn(item) for item in items] on up to `threads` threads (pyarrow releases the GIL), in order,
-    with a progress bar over the items on a terminal."""
+def map_shards(fn: Callable[[Any], Any], items: Sequence[Any], threads: int | None, desc: str) -> Iterator[Any]:
+    """fn(item) for each item, run on up to `threads` threads (pyarrow releases the GIL) and yielded in
+    order as they finish, with a progress bar over the items on a terminal."""
     workers = max(1, min(threads_or_default(threads), len(items)))
     with ThreadPoolExecutor(workers) as pool, tqdm(total=len(items), desc=desc, unit="shard", disable=None) as bar:
-        futures = [pool.submit(fn, item) for item in items]
-        out = []
-        for f in futures:
-            out.append(f.result())
+        for result in pool.map(fn, items):
             bar.update(1)
-    return out
+            yield result
 
 
 def in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:

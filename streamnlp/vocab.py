@@ -50,11 +50,20 @@ def _prune(c: Counts, max_vocab_size: int) -> None:
 
 
 def merge(parts: Iterable[Counts], max_vocab_size: int) -> Counts:
-    """Reduce step: add counts of several parts (pruning again if the union is too large)."""
-    parts = list(parts)
-    out = Counts(SCHEMA.empty_table(), sum(p.tokens for p in parts), max((p.min_reduce for p in parts), default=1),
-                 sum(p.rows for p in parts))
-    out.pending = [p.table for p in parts]
+    """Reduce step: add the counts of the parts as they come, compacting (pruning if the union is too
+    large) whenever the tables held outgrow COMPACT_ROWS or max_vocab_size, as count_shard does with
+    its batches: a corpus of thousands of shards or pieces merges in bounded memory too."""
+    out = Counts(SCHEMA.empty_table(), 0)
+    held = 0
+    for p in parts:
+        out.tokens += p.tokens
+        out.rows += p.rows
+        out.min_reduce = max(out.min_reduce, p.min_reduce)
+        out.pending.append(p.table)
+        held += p.table.num_rows
+        if held > max(COMPACT_ROWS, max_vocab_size):
+            _prune(out, max_vocab_size)
+            held = out.table.num_rows
     _prune(out, max_vocab_size)
     return out
 

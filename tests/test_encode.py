@@ -133,3 +133,17 @@ def test_codes_left_by_a_killed_run_are_removed_by_the_next_and_none_stay(tmp_pa
     (stale / "part-00000.arrows").write_bytes(b"x" * 1000)
     vocab, corpus, _ = prepare_corpus([small_corpus], str(tmp_path), VocabConfig(min_count=1))
     assert corpus.n_tokens > 0 and not [p for p in os.listdir(tmp_path / "cache") if p.startswith("codes-")]
+
+
+def test_a_file_read_as_pieces_encodes_to_the_same_tokens(tmp_path, monkeypatch):
+    """Pieces count and encode in parallel: the vocabulary and the token sequence are the whole file's;
+    only the blocks (never across pieces) differ."""
+    import streamnlp.shards as shards
+    (tmp_path / "t.txt").write_text("\n".join(random_rows(3000, seed=13)) + "\n")
+    cfg = VocabConfig(min_count=3, block_tokens=1024, threads=2)
+    whole_vocab, whole, _ = prepare_corpus([str(tmp_path / "t.txt")], str(tmp_path / "a"), cfg)
+    monkeypatch.setattr(shards, "PIECE_BYTES", 5000)
+    vocab, corpus, _ = prepare_corpus([str(tmp_path / "t.txt")], str(tmp_path / "b"), cfg)
+    assert vocab.words == whole_vocab.words and vocab.counts.tolist() == whole_vocab.counts.tolist()
+    assert len({b.part for b in corpus.blocks}) > 5 and len({b.part for b in whole.blocks}) == 1
+    assert cached(corpus) == cached(whole)

@@ -2,14 +2,16 @@
 import collections
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from conftest import random_rows, write_parquet
 
+import streamnlp.vocab as vocab_module
 from streamnlp.config import VocabConfig
 from streamnlp.errors import UserError
 from streamnlp.kernels.common import draw_noise, next_u64
 from streamnlp.shards import discover
-from streamnlp.vocab import Vocab, build_vocab
+from streamnlp.vocab import SCHEMA, Counts, Vocab, build_vocab, merge
 
 
 def counter_of(rows):
@@ -40,6 +42,24 @@ def test_pruning_bounds_the_table_and_keeps_frequent_words(tmp_path):
     assert len(vocab) <= 100
     assert vocab.words[0] == "common" and vocab.counts[0] == 3000
     assert vocab.total_tokens == 6000
+
+
+def test_merge_adds_the_parts_as_they_come_in_bounded_memory(monkeypatch):
+    """Thousands of shards or pieces: the parts are summed as the map yields them, compacted every
+    COMPACT_ROWS rows held, never all held at once."""
+    monkeypatch.setattr(vocab_module, "COMPACT_ROWS", 500)
+    held, compact = [], vocab_module._compact
+    monkeypatch.setattr(vocab_module, "_compact", lambda ts: held.append(sum(t.num_rows for t in ts)) or compact(ts))
+    words = [[f"w{k + i}" for i in range(100)] for k in range(40)]
+    parts = (Counts(pa.table([pa.array(w), pa.array([k + 1] * 100, pa.int64())], schema=SCHEMA), 7 * (k + 1),
+                    rows=k) for k, w in enumerate(words))
+    out = merge(parts, 400)  # the union (139 words) is never pruned
+    expected = collections.Counter({w: 0 for ws in words for w in ws})
+    for k, ws in enumerate(words):
+        expected.update({w: k + 1 for w in ws})
+    assert dict(zip(out.table["word"].to_pylist(), out.table["count"].to_pylist())) == expected
+    assert out.tokens == 7 * 820 and out.rows == 780
+    assert len(held) > 6 and max(held) <= 140 + 600
 
 
 def test_empty_vocabulary_is_a_user_error(small_corpus):

@@ -1,0 +1,67 @@
+"""shards.py: a large file read as pieces gives the file's rows, in order, whatever the cut points."""
+import random
+
+import pyarrow as pa
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+import pytest
+from conftest import random_rows
+
+import streamnlp.corpus as corpus
+from streamnlp.config import CorpusConfig
+from streamnlp.corpus import read_shard
+from streamnlp.shards import discover
+
+
+def rows_of(path, piece_bytes):
+    shards = discover([str(path)], piece_bytes=piece_bytes)
+    return [r for s in shards for b in read_shard(s, CorpusConfig(batch_rows=7)) for r in b.to_pylist()], shards
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", ""])
+def test_text_pieces_read_as_the_whole_file(tmp_path, ending):
+    rng = random.Random(3)
+    lines = random_rows(400, seed=1) + ["", "", "one"] + random_rows(100, seed=2)
+    text = "\n".join(lines).replace("\n", ending or "\n") + ending
+    path = tmp_path / "t.txt"
+    path.write_bytes(text.encode())
+    whole, one = rows_of(path, 1 << 30)
+    assert len(one) == 1 and len(whole) == len(lines)
+    for piece_bytes in [len(text) // 2, 997, 128, rng.randint(50, 90), 1]:  # 1: a piece per line at most
+        got, shards = rows_of(path, piece_bytes)
+        assert got == whole, piece_bytes
+        assert len(shards) == -(-len(text.encode()) // piece_bytes)
+
+
+def test_a_piece_boundary_inside_a_line_longer_than_a_chunk_cuts_it_at_a_space(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus, "TEXT_CHUNK", 64)
+    words = [f"w{i}" for i in range(2000)]
+    path = tmp_path / "t.txt"
+    path.write_text("first line\n" + " ".join(words) + "\nlast line\n")
+    whole, _ = rows_of(path, 1 << 30)
+    got, shards = rows_of(path, 1000)
+    assert len(shards) > 8 and got[0] == "first line" and got[-1] == "last line"
+    assert " ".join(got).split() == " ".join(whole).split() == ["first", "line", *words, "last", "line"]
+
+
+def test_parquet_pieces_are_runs_of_row_groups(tmp_path):
+    rows = random_rows(3000, seed=5)
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"text": rows}), str(path), row_group_size=200)
+    got, shards = rows_of(path, 20_000)
+    assert got == rows and 2 < len(shards) < 15
+    assert [(s.start, s.stop) for s in shards][0][0] == 0 and shards[-1].stop == 15
+    assert all(a.stop == b.start for a, b in zip(shards, shards[1:]))
+    single = tmp_path / "one.parquet"
+    pq.write_table(pa.table({"text": rows}), str(single))
+    got, shards = rows_of(single, 20_000)
+    assert got == rows and len(shards) == 1 and shards[0].stop is None
+
+
+def test_gzip_and_arrow_files_stay_whole(tmp_path):
+    import gzip
+    with gzip.open(tmp_path / "z.txt.gz", "wt") as f:
+        f.write("\n".join(random_rows(500, seed=6)))
+    assert len(discover([str(tmp_path / "z.txt.gz")], piece_bytes=100)) == 1
+    feather.write_feather(pa.table({"text": random_rows(500, seed=7)}), str(tmp_path / "f.arrow"))
+    assert len(discover([str(tmp_path / "f.arrow")], piece_bytes=100)) == 1
