@@ -34,3 +34,15 @@ def test_bench_writes_json_markdown_and_plot(tmp_path):
     for e in sg2.values():
         assert abs(e["efficiency"] - e["speedup"] / 2) < 0.01
     assert "efficiency (end to end)" in (out / "results.md").read_text()
+
+
+def test_the_peers_read_a_text_corpus_as_it_is_and_a_parquet_one_as_lines(tmp_path):
+    import os
+
+    from conftest import write_parquet
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from bench import line_sentence
+    (tmp_path / "c.txt").write_text("a b\nc\n")
+    assert line_sentence(str(tmp_path / "c.txt")) == str(tmp_path / "c.txt")
+    write_parquet(str(tmp_path / "p" / "x.parquet"), ["d e f", "g"])
+    assert open(line_sentence(str(tmp_path / "p"))).read() == "d e f\ng\n"

@@ -5,9 +5,9 @@ Each configuration runs in a fresh process, end to end (vocabulary and encoding 
 output folder each time), timed by wall clock, with its peak RSS sampled by psutil. Writes
 results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
 
-usage: tools/bench.py --corpus DIR --threads 1,2 --epochs 5 --out DIR [--models sg,cbow,glove,vocab,cooccur:64,lm-gru]
-                      [--peers gensim,torch] [--dim 100] [--min-count 5] [--glove-epochs 15] [--x-max 10]
-                      [--lm-valid DIR] [--lm-sampled 0]
+usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
+                      [--models sg,cbow,glove,vocab,cooccur:64,lm-gru] [--peers gensim,torch] [--dim 100]
+                      [--min-count 5] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR] [--lm-sampled 0]
 "vs peer" is the peer's wall time over ours (for lm-gru / lm-rnn, whose words/s are training tokens/s, our
 tokens/s over torch's).
 For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick of the GloVe issue.
@@ -85,7 +85,10 @@ def quality(vectors: str) -> dict:
 
 
 def line_sentence(corpus: str) -> str:
-    """The corpus as one sentence per line (gensim's corpus_file input), made once and cached in /tmp."""
+    """The corpus as one sentence per line (gensim's corpus_file input), made once and cached in /tmp; a
+    corpus that is a text file already is one."""
+    if os.path.isfile(corpus):
+        return corpus
     import pyarrow.parquet as pq
     shards = sorted(glob.glob(os.path.join(corpus, "**", "*.parquet"), recursive=True))
     key = hashlib.sha1(repr([(p, os.path.getsize(p)) for p in shards]).encode()).hexdigest()[:12]
