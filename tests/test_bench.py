@@ -9,20 +9,24 @@ from conftest import ROOT, SAMPLE
 def test_bench_writes_json_markdown_and_plot(tmp_path):
     out = tmp_path / "bench"
     res = subprocess.run([sys.executable, "tools/bench.py", "--corpus", SAMPLE, "--threads", "1,2", "--epochs", "1",
-                          "--models", "sg,vocab,cooccur:1,lm-rnn", "--peers", "gensim", "--dim", "16",
+                          "--models", "sg,vocab,cooccur:1,lm-rnn", "--peers", "gensim,word2vec", "--dim", "16",
                           "--lm-valid", f"{SAMPLE}/part-00003.parquet", "--lm-sampled", "50", "--out", str(out)],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
     runs = json.load(open(out / "results.json"))["runs"]
     assert {(r["tool"], r["model"], r["threads"]) for r in runs} >= {
         ("streamnlp", "sg", 1), ("streamnlp", "sg", 2), ("gensim", "sg", 1), ("gensim", "sg", 2),
-        ("streamnlp", "vocab", 1), ("gensim", "vocab", 1)}
+        ("streamnlp", "vocab", 1), ("gensim", "vocab", 1), ("word2vec", "sg", 1), ("word2vec", "sg", 2)}
     for r in runs:
         assert r["wall_seconds"] > 0 and r["peak_rss_mb"] > 10 and r["words_per_s"] > 0
     assert all("vs_gensim" in r for r in runs if r["tool"] == "streamnlp" and r["model"] in ("sg", "vocab"))
+    assert all("vs_word2vec" in r for r in runs if r["tool"] == "streamnlp" and r["model"] == "sg")
+    c_tool = next(r for r in runs if (r["tool"], r["model"], r["threads"]) == ("word2vec", "sg", 2))
+    assert c_tool["words_per_s"] > 0 and "analogy" in c_tool  # its vectors are read and scored like ours
     lm = next(r for r in runs if r["model"] == "lm-rnn")
     assert lm["valid_ppl"] < 10 and lm["words_per_s"] > 0
-    assert "| streamnlp | sg | 2 |" in (out / "results.md").read_text()
+    md = (out / "results.md").read_text()
+    assert "| streamnlp | sg | 2 |" in md and "| word2vec | sg | 2 |" in md and "word2vec " in md
     meta = json.load(open(out / "results.json"))["meta"]
     assert meta["code"] and f"streamnlp {meta['code']}" in (out / "results.md").read_text().splitlines()[0]
     assert "counting pass:" in (out / "results.md").read_text()
@@ -30,7 +34,7 @@ def test_bench_writes_json_markdown_and_plot(tmp_path):
     assert res.stdout.count("[bench]") == len(runs)
     effs = json.load(open(out / "results.json"))["scaling"]
     sg2 = {e["tool"]: e for e in effs if (e["model"], e["threads"]) == ("sg", 2)}
-    assert set(sg2) == {"streamnlp", "gensim"} and sg2["streamnlp"]["train_efficiency"] > 0
+    assert set(sg2) == {"streamnlp", "gensim", "word2vec"} and sg2["streamnlp"]["train_efficiency"] > 0
     for e in sg2.values():
         assert abs(e["efficiency"] - e["speedup"] / 2) < 0.01
     assert "efficiency (end to end)" in (out / "results.md").read_text()

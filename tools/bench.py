@@ -6,10 +6,10 @@ output folder each time), timed by wall clock, with its peak RSS sampled by psut
 results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
 
 usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
-                      [--models sg,cbow,glove,vocab,cooccur:64,lm-gru] [--peers gensim,torch] [--dim 100]
+                      [--models sg,cbow,glove,vocab,cooccur:64,lm-gru] [--peers gensim,word2vec,torch] [--dim 100]
                       [--min-count 5] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR] [--lm-sampled 0]
-"vs peer" is the peer's wall time over ours (for lm-gru / lm-rnn, whose words/s are training tokens/s, our
-tokens/s over torch's).
+"vs peer" is each peer's wall time over ours (for lm-gru / lm-rnn, whose words/s are training tokens/s, our
+tokens/s over torch's). The word2vec peer is the original C tool: `pip install word2vec` compiles it.
 For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick of the GloVe issue.
 cooccur:MB measures GloVe's counting pass alone with --memory MB (peak RSS over the RSS before it).
 """
@@ -140,12 +140,28 @@ def run_torch(a, model: str, threads: int, work: str) -> dict:
 
 
 def peers_for(model: str, peers: list[str]) -> list[tuple[str, object]]:
-    """The peer runs that fit a model: gensim for word vectors (its skip-gram for glove), torch for LMs."""
+    """The peer runs that fit a model: gensim for word vectors (its skip-gram for glove) and the word2vec
+    C tool for sg and cbow, torch for LMs."""
     if model.startswith("cooccur"):
         return []
     if model.startswith("lm-"):
         return [("torch", run_torch)] if "torch" in peers else []
-    return [("gensim", run_gensim)] if "gensim" in peers else []
+    runs = [("gensim", run_gensim)] if "gensim" in peers else []
+    if "word2vec" in peers and model in ("sg", "cbow"):
+        runs.append(("word2vec", run_word2vec_c))
+    return runs
+
+
+def run_word2vec_c(a, model: str, threads: int, work: str) -> dict:
+    """The original word2vec C tool (word2vec.c, which `pip install word2vec` compiles with -Ofast
+    -march=native as the `word2vec` command) on gensim's line-sentence file with the same settings; its
+    default learning rate is ours (0.025 skip-gram, 0.05 CBOW)."""
+    exe = shutil.which("word2vec") or os.path.join(os.path.dirname(sys.executable), "word2vec")
+    vec = os.path.join(work, f"word2vec-{model}-{threads}.bin")
+    r = measure([exe, "-train", line_sentence(a.corpus), "-output", vec, "-cbow", "0" if model == "sg" else "1",
+                 "-size", str(a.dim), "-window", "5", "-negative", "5", "-hs", "0", "-sample", "1e-3",
+                 "-threads", str(threads), "-iter", str(a.epochs), "-min-count", str(a.min_count), "-binary", "1"])
+    return {**r, **quality(vec)}
 
 
 def run_gensim(a, model: str, threads: int, work: str) -> dict:
@@ -178,6 +194,11 @@ def note(r: dict) -> str:
     return ""
 
 
+def vs_peers(r: dict) -> str:
+    """The row's ratios to its peers: "gensim 8.87x, word2vec 2.10x"."""
+    return ", ".join(f"{k[3:]} {v:.2f}x" for k, v in r.items() if k.startswith("vs_"))
+
+
 def table(rows: list[dict]) -> str:
     head = ("| tool | model | threads | wall s | train s | words/s | vs peer | peak RSS MiB | compile s | analogy | "
             "WordSim | SimLex | note |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -185,7 +206,7 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         body.append(f"| {r['tool']} | {r['model']} | {r['threads']} | {r['wall_seconds']:.1f} | "
                     f"{r.get('train_seconds', '')} | "
-                    f"{r.get('words_per_s', 0):,} | {r.get('vs_gensim', '')} | {r['peak_rss_mb']:.0f} | "
+                    f"{r.get('words_per_s', 0):,} | {vs_peers(r)} | {r['peak_rss_mb']:.0f} | "
                     f"{r.get('compile_seconds', '')} | {r.get('analogy', '')} | {r.get('wordsim_rho', '')} | "
                     f"{r.get('simlex_rho', '')} | {note(r)} |")
     return head + "\n".join(body) + "\n"
@@ -200,7 +221,7 @@ def plot(rows: list[dict], path: str) -> None:
         return
     fig, axes = plt.subplots(1, len(models), figsize=(5.5 * len(models), 4), squeeze=False)
     for ax, model in zip(axes[0], models):
-        for tool, style in [("streamnlp", "o-"), ("gensim", "s--"), ("torch", "^--")]:
+        for tool, style in [("streamnlp", "o-"), ("gensim", "s--"), ("word2vec", "d--"), ("torch", "^--")]:
             pts = sorted((r["threads"], r["words_per_s"]) for r in rows
                          if r["model"] == model and r["tool"].startswith(tool))
             if pts:
@@ -241,14 +262,17 @@ def code_version() -> str:
 
 
 def with_ratios(rows: list[dict]) -> None:
-    """vs_gensim on each streamnlp row: the peer's wall time over ours (training tokens/s ratio for LMs)."""
+    """vs_PEER (vs_gensim, vs_word2vec, vs_torch) on each streamnlp row: that peer's wall time over ours
+    on the same model and threads (training tokens/s ratio for LMs)."""
     for r in rows:
-        g = next((x for x in rows if x["tool"] != "streamnlp" and x["model"] == r["model"]
-                  and (x["threads"] == r["threads"] or r["model"] == "vocab")), None)
-        if g is not None and r["tool"] == "streamnlp":
-            lm = r["model"].startswith("lm-")
-            ratio = r["words_per_s"] / g["words_per_s"] if lm else g["wall_seconds"] / r["wall_seconds"]
-            r["vs_gensim"] = round(ratio, 2)
+        if r["tool"] != "streamnlp":
+            continue
+        for g in rows:
+            if g["tool"] != "streamnlp" and g["model"] == r["model"] and (g["threads"] == r["threads"]
+                                                                           or r["model"] == "vocab"):
+                lm = r["model"].startswith("lm-")
+                ratio = r["words_per_s"] / g["words_per_s"] if lm else g["wall_seconds"] / r["wall_seconds"]
+                r[f"vs_{g['tool'].split()[0]}"] = round(ratio, 2)
 
 
 def scaling(rows: list[dict]) -> list[dict]:
@@ -298,7 +322,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default="sg,cbow")
-    ap.add_argument("--peers", default="gensim", help="comma list of peers (gensim, torch), or 'none'")
+    ap.add_argument("--peers", default="gensim",
+                    help="comma list of peers (gensim, word2vec: the C tool, torch), or 'none'")
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--glove-epochs", type=int, default=15)
