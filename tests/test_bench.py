@@ -50,3 +50,17 @@ def test_the_peers_read_a_text_corpus_as_it_is_and_a_parquet_one_as_lines(tmp_pa
     assert line_sentence(str(tmp_path / "c.txt")) == str(tmp_path / "c.txt")
     write_parquet(str(tmp_path / "p" / "x.parquet"), ["d e f", "g"])
     assert open(line_sentence(str(tmp_path / "p"))).read() == "d e f\ng\n"
+
+
+def test_a_peer_that_prints_a_lot_is_not_blocked_on_its_output():
+    """The C tool writes a progress line every 10,000 words: a pipe nobody reads while it runs fills up."""
+    import os
+    import threading
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    from bench import measure
+    box = {}
+    job = threading.Thread(target=lambda: box.update(measure([sys.executable, "-c", "import sys\nfor _ in range(2000):"
+                                                              " sys.stdout.write('x' * 999 + '\\r')"])), daemon=True)
+    job.start()
+    job.join(timeout=60)
+    assert not job.is_alive() and len(box["stdout"]) == 2_000_000

@@ -48,23 +48,27 @@ def high_water(pid: int) -> int:
 
 def measure(cmd: list[str], env: dict | None = None) -> dict:
     """Run cmd; wall seconds, peak RSS (MiB), stdout, return code. Sampled every 20 ms: the process's own
-    high-water mark (or its RSS where the OS keeps none) plus its children's RSS."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, **(env or {})})
-    ps = psutil.Process(proc.pid)
-    peak = 0
-    while proc.poll() is None:
-        try:
-            own = max(high_water(proc.pid), ps.memory_info().rss)
-            peak = max(peak, own + sum(c.memory_info().rss for c in ps.children(recursive=True)))
-        except psutil.Error:
-            pass
-        time.sleep(0.02)
-    out, err = proc.communicate()
+    high-water mark (or its RSS where the OS keeps none) plus its children's RSS. Its output goes to
+    files, not pipes, which a chatty peer (the C tool's progress line) would fill and then block on."""
+    with tempfile.TemporaryFile("w+") as fout, tempfile.TemporaryFile("w+") as ferr:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=fout, stderr=ferr, text=True, cwd=ROOT, env={**os.environ, **(env or {})})
+        ps = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                own = max(high_water(proc.pid), ps.memory_info().rss)
+                peak = max(peak, own + sum(c.memory_info().rss for c in ps.children(recursive=True)))
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+        wall = time.perf_counter() - t0
+        fout.seek(0)
+        ferr.seek(0)
+        out, err = fout.read(), ferr.read()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])}... failed ({proc.returncode}):\n{err[-2000:]}")
-    return {"wall_seconds": time.perf_counter() - t0, "peak_rss_mb": peak / 2**20, "stdout": out}
+    return {"wall_seconds": wall, "peak_rss_mb": peak / 2**20, "stdout": out}
 
 
 def quality(vectors: str) -> dict:
