@@ -1,9 +1,9 @@
 """Corpus streaming: bounded-memory record-batch reading of a shard (shards.py finds them), tokenizing
 with pyarrow compute.
 
-One row is one sentence; rows are never truncated. A text line longer than TEXT_CHUNK bytes (text8's one line) is
-read as rows of under twice that, cut at spaces, so memory stays bounded. Text files must be UTF-8:
-undecodable bytes are replaced by U+FFFD and a warning names the file and byte offset.
+One row is one sentence; rows are never truncated. A text line longer than TEXT_CHUNK bytes (text8's
+one line) is read as rows of under twice that, cut at spaces, so memory stays bounded. Text files must
+be UTF-8: undecodable bytes are replaced by U+FFFD and a warning names the file and byte offset.
 """
 from __future__ import annotations
 
