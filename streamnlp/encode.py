@@ -1,10 +1,11 @@
 """Encoding pass: token ids as int32 blocks in an on-disk cache, written once, streamed back every epoch.
 
-Cache layout (one folder): per shard `part-NNNNN.ids` (int32 ids) and `part-NNNNN.lens` (int32
-tokens per sentence), `manifest.json` (written last: a killed encode is never mistaken for a
-finished one) with the block index. A sentence is a row's words, or `max_sentence_length` of them
-where the row is longer (as gensim cuts them). A block is whole sentences, about `block_tokens`
-tokens; a sentence longer than that is one larger block, never cut. Shards encode in parallel threads.
+Cache layout (one folder): per shard (a file, or a piece of one: shards.py) `part-NNNNN.ids` (int32
+ids) and `part-NNNNN.lens` (int32 tokens per sentence), `manifest.json` (written last: a killed
+encode is never mistaken for a finished one) with the block index. A sentence is a row's words, or
+`max_sentence_length` of them where the row is longer (as gensim cuts them). A block is whole
+sentences, about `block_tokens` tokens; a sentence longer than that is one larger block, never cut.
+Shards encode in parallel threads.
 """
 from __future__ import annotations
 

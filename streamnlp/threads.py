@@ -40,7 +40,8 @@ def thread_limits(threads: int) -> Iterator[None]:
 
 def map_shards(fn: Callable[[Any], Any], items: Sequence[Any], threads: int | None, desc: str) -> Iterator[Any]:
     """fn(item) for each item, run on up to `threads` threads (pyarrow releases the GIL) and yielded in
-    order as they finish, with a progress bar over the items on a terminal."""
+    the items' order, each as soon as it and those before it are done (a reduce can fold them as they
+    come); a progress bar over the items on a terminal."""
     workers = max(1, min(threads_or_default(threads), len(items)))
     with ThreadPoolExecutor(workers) as pool, tqdm(total=len(items), desc=desc, unit="shard", disable=None) as bar:
         for result in pool.map(fn, items):

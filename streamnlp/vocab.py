@@ -176,7 +176,7 @@ def count_all(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -
                        cfg.threads, "counting")
     counts = merge(parts, cfg.max_vocab_size)
     if counts.tokens == 0:
-        where = os.path.dirname(shards[0].path) if len(shards) > 1 else shards[0].path
+        where = os.path.dirname(shards[0].path) if len({s.path for s in shards}) > 1 else shards[0].path
         raise UserError(f"{where}: the corpus holds no tokens; check the files and --text-column")
     return counts
 

@@ -65,3 +65,14 @@ def test_gzip_and_arrow_files_stay_whole(tmp_path):
     assert len(discover([str(tmp_path / "z.txt.gz")], piece_bytes=100)) == 1
     feather.write_feather(pa.table({"text": random_rows(500, seed=7)}), str(tmp_path / "f.arrow"))
     assert len(discover([str(tmp_path / "f.arrow")], piece_bytes=100)) == 1
+
+
+def test_a_file_of_pieces_without_tokens_is_named_in_the_error(tmp_path):
+    from streamnlp.config import VocabConfig
+    from streamnlp.errors import UserError
+    from streamnlp.vocab import build_vocab
+    (tmp_path / "blank.txt").write_text(" \n" * 200)
+    shards = discover([str(tmp_path / "blank.txt")], piece_bytes=50)
+    assert len(shards) == 8
+    with pytest.raises(UserError, match=r"blank\.txt: the corpus holds no tokens"):
+        build_vocab(shards, VocabConfig())
