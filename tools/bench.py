@@ -6,10 +6,11 @@ output folder each time), timed by wall clock, with its peak RSS sampled by psut
 results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
 
 usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
-                      [--models sg,cbow,glove,vocab,cooccur:64,lm-gru] [--peers gensim,word2vec,torch] [--dim 100]
-                      [--min-count 5] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR] [--lm-sampled 0]
+                      [--models sg,cbow,glove,vocab,cooccur:64,lm-gru] [--peers gensim,word2vec,fasttext,torch]
+                      [--dim 100] [--min-count 5] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR] [--lm-sampled 0]
 "vs peer" is each peer's wall time over ours (for lm-gru / lm-rnn, whose words/s are training tokens/s, our
-tokens/s over torch's). The word2vec peer is the original C tool: `pip install word2vec` compiles it.
+tokens/s over torch's). The word2vec peer is the original C tool (`pip install word2vec` compiles it);
+fasttext is fastText's own trainer (`pip install fasttext-wheel`), on words only.
 For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick of the GloVe issue.
 cooccur:MB measures GloVe's counting pass alone with --memory MB (peak RSS over the RSS before it).
 """
@@ -29,7 +30,7 @@ import tempfile
 import time
 
 import psutil
-from bench_jobs import GENSIM_VOCAB, GENSIM_W2V, STREAMNLP_COOCCUR, STREAMNLP_VOCAB, TORCH_LM
+from bench_jobs import FASTTEXT_W2V, GENSIM_VOCAB, GENSIM_W2V, STREAMNLP_COOCCUR, STREAMNLP_VOCAB, TORCH_LM
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -144,8 +145,8 @@ def run_torch(a, model: str, threads: int, work: str) -> dict:
 
 
 def peers_for(model: str, peers: list[str]) -> list[tuple[str, object]]:
-    """The peer runs that fit a model: gensim for word vectors (its skip-gram for glove) and the word2vec
-    C tool for sg and cbow, torch for LMs."""
+    """The peer runs that fit a model: gensim for word vectors (its skip-gram for glove), the word2vec C
+    tool and fastText for sg and cbow, torch for LMs."""
     if model.startswith("cooccur"):
         return []
     if model.startswith("lm-"):
@@ -153,7 +154,19 @@ def peers_for(model: str, peers: list[str]) -> list[tuple[str, object]]:
     runs = [("gensim", run_gensim)] if "gensim" in peers else []
     if "word2vec" in peers and model in ("sg", "cbow"):
         runs.append(("word2vec", run_word2vec_c))
+    if "fasttext" in peers and model in ("sg", "cbow"):
+        runs.append(("fasttext", run_fasttext))
     return runs
+
+
+def run_fasttext(a, model: str, threads: int, work: str) -> dict:
+    """fastText's skipgram / cbow on gensim's line-sentence file with the same settings, words only
+    (minn = maxn = 0: no character n-grams, which we do not train either) and its own learning rate
+    (0.05); its input vectors scored like ours. The wall time includes writing them (about 0.1 s)."""
+    vec = os.path.join(work, f"fasttext-{model}-{threads}.bin")
+    r = measure([sys.executable, "-c", FASTTEXT_W2V, line_sentence(a.corpus), "skipgram" if model == "sg" else "cbow",
+                 str(threads), str(a.epochs), str(a.dim), str(a.min_count), vec])
+    return {**r, **quality(vec)}
 
 
 def run_word2vec_c(a, model: str, threads: int, work: str) -> dict:
@@ -225,7 +238,8 @@ def plot(rows: list[dict], path: str) -> None:
         return
     fig, axes = plt.subplots(1, len(models), figsize=(5.5 * len(models), 4), squeeze=False)
     for ax, model in zip(axes[0], models):
-        for tool, style in [("streamnlp", "o-"), ("gensim", "s--"), ("word2vec", "d--"), ("torch", "^--")]:
+        for tool, style in [("streamnlp", "o-"), ("gensim", "s--"), ("word2vec", "d--"), ("fasttext", "v--"),
+                            ("torch", "^--")]:
             pts = sorted((r["threads"], r["words_per_s"]) for r in rows
                          if r["model"] == model and r["tool"].startswith(tool))
             if pts:
@@ -327,7 +341,7 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default="sg,cbow")
     ap.add_argument("--peers", default="gensim",
-                    help="comma list of peers (gensim, word2vec: the C tool, torch), or 'none'")
+                    help="comma list of peers (gensim, word2vec: the C tool, fasttext, torch), or 'none'")
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--glove-epochs", type=int, default=15)

@@ -1,5 +1,5 @@
-"""The programs tools/bench.py runs in fresh processes: the peers (gensim, PyTorch with the peers' recipe)
-and streamnlp passes timed alone. Each is a `python -c` script that prints one JSON line.
+"""The programs tools/bench.py runs in fresh processes: the peers (gensim, fastText, PyTorch with the peers'
+recipe) and streamnlp passes timed alone. Each is a `python -c` script that prints one JSON line.
 """
 
 GENSIM_W2V = """
@@ -11,6 +11,21 @@ m = Word2Vec(corpus_file=txt, vector_size=int(dim), window=5, negative=5, hs=0, 
              sample=1e-3, epochs=int(epochs), workers=int(workers), seed=1)
 secs = time.perf_counter() - t0
 m.wv.save_word2vec_format(out, binary=True)
+print(json.dumps({"seconds": secs}))
+"""
+
+
+FASTTEXT_W2V = """
+import json, sys, time
+import fasttext
+from streamnlp.w2vfile import write_binary
+txt, model, workers, epochs, dim, min_count, out = sys.argv[1:]
+t0 = time.perf_counter()
+m = fasttext.train_unsupervised(txt, model=model, dim=int(dim), ws=5, neg=5, loss="ns", minCount=int(min_count),
+                                t=1e-3, epoch=int(epochs), thread=int(workers), minn=0, maxn=0, verbose=0)
+secs = time.perf_counter() - t0
+words = m.words
+write_binary(out, words, m.get_input_matrix()[[m.get_word_id(w) for w in words]])
 print(json.dumps({"seconds": secs}))
 """
 
