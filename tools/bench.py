@@ -174,6 +174,8 @@ def run_word2vec_c(a, model: str, threads: int, work: str) -> dict:
     -march=native as the `word2vec` command) on gensim's line-sentence file with the same settings; its
     default learning rate is ours (0.025 skip-gram, 0.05 CBOW)."""
     exe = shutil.which("word2vec") or os.path.join(os.path.dirname(sys.executable), "word2vec")
+    if not os.access(exe, os.X_OK):
+        sys.exit("bench: --peers word2vec needs the C tool's `word2vec` command: pip install word2vec")
     vec = os.path.join(work, f"word2vec-{model}-{threads}.bin")
     r = measure([exe, "-train", line_sentence(a.corpus), "-output", vec, "-cbow", "0" if model == "sg" else "1",
                  "-size", str(a.dim), "-window", "5", "-negative", "5", "-hs", "0", "-sample", "1e-3",
