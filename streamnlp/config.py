@@ -73,7 +73,15 @@ class Word2VecConfig(RunConfig):
                                      "shared rows every 4096/threads center words (0 = plain Hogwild; default "
                                      "256 for skip-gram at 2 threads, else 0; no effect with one thread)",
                                type=int, lo=0, hi=1_000_000)
+    regions: int | None = opt(None, "train this many far-apart parts of the corpus at once, their sentences "
+                                    "interleaved, as word2vec.c's threads each read their own part (default "
+                                    "2 for cbow, where it scored better, 1 for sg)", type=int, lo=1, hi=1024)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
+
+    def effective_regions(self) -> int:
+        if self.regions is not None:
+            return self.regions
+        return 2 if self.model == "cbow" else 1
 
     def effective_alpha(self) -> float:
         if self.alpha is not None:

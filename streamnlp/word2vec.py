@@ -19,6 +19,7 @@ from .kernels.common import sub_blocks
 from .kernels.sgns import HOT_SYNC_CENTERS, train_block
 from .pairs import SUB_TOKENS
 from .prepare import prepare_corpus
+from .regions import Schedule
 from .threads import in_background, thread_limits, threads_or_default
 from .vectors import KeyedVectors
 
@@ -132,11 +133,12 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed, spare)
         state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0,
                  "corpus_tokens": vocab.total_tokens}
-    start = state["epoch"] + int(corpus.starts[state["block"]]) / corpus.n_tokens
+    schedule = Schedule(corpus, cfg.effective_regions())
+    start = state["epoch"] + int(schedule.starts[state["block"]]) / corpus.n_tokens
     trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
     threads = threads_or_default(cfg.threads)
     with thread_limits(threads):
-        state = _epochs(trainer, corpus, state, ckpt_dir, cfg)
+        state = _epochs(trainer, schedule, state, ckpt_dir, cfg)
     t_out = time.perf_counter()
     vectors = np.ascontiguousarray(trainer.syn0[:, :cfg.dim])
     rundir.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
@@ -156,9 +158,11 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     return KeyedVectors(vocab.words, vectors)
 
 
-def _epochs(tr: Trainer, corpus, state: dict, ckpt_dir: str, cfg: Word2VecConfig) -> dict:
-    done = state["epoch"] * corpus.n_tokens + int(corpus.starts[state["block"]])
-    bar = tqdm(total=cfg.epochs * corpus.n_tokens, initial=done, unit="w", unit_scale=True,
+def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Word2VecConfig) -> dict:
+    """The epochs from where `state` stands; state["block"] counts the schedule's steps done in its epoch."""
+    n_tokens = int(schedule.starts[-1])
+    done = state["epoch"] * n_tokens + int(schedule.starts[state["block"]])
+    bar = tqdm(total=cfg.epochs * n_tokens, initial=done, unit="w", unit_scale=True,
                desc=f"word2vec {cfg.model}", mininterval=1.0, smoothing=0.1, disable=None)
     ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, block: checkpoint.save(
         ckpt_dir, {"syn0": tr.syn0[:, :cfg.dim], "syn1": tr.syn1[:, :cfg.dim]},
@@ -167,15 +171,15 @@ def _epochs(tr: Trainer, corpus, state: dict, ckpt_dir: str, cfg: Word2VecConfig
     with bar:
         for epoch in range(state["epoch"], cfg.epochs):
             first = state["block"] if epoch == state["epoch"] else 0
-            for b, ids, offsets in corpus.iter_blocks(first):
+            for step, ids, offsets in schedule.iter_steps(first):
                 t0 = time.perf_counter()
-                loss, pairs = tr.block(epoch, b, int(corpus.starts[b]), ids, offsets)
+                loss, pairs = tr.block(epoch, step, int(schedule.starts[step]), ids, offsets)
                 state["train_seconds"] += time.perf_counter() - t0
                 state["loss"] += loss
                 state["pairs"] += pairs
                 bar.update(len(ids))
                 bar.set_postfix(loss=f"{state['loss'] / max(state['pairs'], 1):.4f}", refresh=False)
-                ckpt.tick(epoch, b + 1)
+                ckpt.tick(epoch, step + 1)
             state["epoch_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
             state["loss"], state["pairs"], state["block"] = 0.0, 0, 0
             state["epoch"] = epoch + 1

@@ -12,6 +12,7 @@ from conftest import ROOT, SAMPLE
 
 @pytest.mark.parametrize("command, extra, output", [
     ("word2vec", ["--dim", "32", "--epochs", "40", "--block-tokens", "20000"], "vectors.bin"),
+    ("word2vec", ["--model", "cbow", "--dim", "32", "--epochs", "60", "--block-tokens", "20000"], "vectors.bin"),
     ("glove", ["--dim", "32", "--epochs", "3000"], "vectors.bin"),
     ("lm", ["--vocab-size", "200", "--emb", "16", "--hidden", "32", "--bptt", "8", "--batch", "8", "--epochs", "6"],
      "model.npz"),

@@ -43,7 +43,8 @@ def test_run_folder_holds_every_output(tmp_path):
 
 @pytest.mark.parametrize("model, shared", [("sg", True), ("sg", False), ("cbow", True)])
 def test_seeded_single_thread_runs_are_bit_identical(tmp_path, model, shared):
-    kw = dict(model=model, shared_negatives=shared, threads=1, seed=3, epochs=2, dim=20, write_text=False)
+    kw = dict(model=model, shared_negatives=shared, threads=1, seed=3, epochs=2, dim=20, write_text=False,
+              block_tokens=50_000)  # several blocks: CBOW's steps interleave two regions (regions.py)
     train_word2vec(SAMPLE, str(tmp_path / "a"), **kw)
     train_word2vec(SAMPLE, str(tmp_path / "b"), **kw)
     train_word2vec(SAMPLE, str(tmp_path / "c"), **{**kw, "seed": 4})
@@ -74,6 +75,12 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     with pytest.raises(UserError, match="dim=8"):
         train_word2vec(SAMPLE, out, epochs=1, dim=16, resume=True)
 
+
+
+def test_cbow_trains_two_regions_at_once_by_default_and_skip_gram_one():
+    assert Word2VecConfig(model="cbow").effective_regions() == 2
+    assert Word2VecConfig(model="sg").effective_regions() == 1
+    assert Word2VecConfig(model="sg", regions=4).effective_regions() == 4
 
 
 def test_hot_rows_default_to_skip_gram_at_two_threads_only():
