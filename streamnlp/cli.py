@@ -233,8 +233,9 @@ def run() -> None:
     (os._exit) once stdout and stderr are flushed; every output is closed and renamed by then. The
     interpreter's teardown would cost time (its final garbage collections walk every object Numba and
     pyarrow made: 0.15-0.35 s a run on 2 cores), and when an error ends a word2vec run while the kernel
-    still loads on its background thread, tearing down under it aborted the process (exit status 134,
-    "terminate called without an active exception"; seen 2 times in 40 on 2 busy cores)."""
+    still loads on its background thread, it would wait for that load (threads.in_background) before
+    saying so; tearing down under it while it ran aborted the process (exit status 134, "terminate called
+    without an active exception"; 2 exits in 40 on 2 busy cores, when that thread was a daemon)."""
     code = main()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -16,3 +16,15 @@ def test_in_background_raises_the_error_in_the_caller():
         raise ValueError("boom")
     with pytest.raises(ValueError, match="boom"):
         in_background(fail)()
+
+
+def test_a_caller_that_fails_first_still_lets_the_work_finish_before_the_process_ends(tmp_path):
+    """Not a daemon: the interpreter's teardown under a daemon still in Numba's loader aborted runs."""
+    import subprocess
+    import sys
+    done = tmp_path / "done"
+    script = ("import time\nfrom streamnlp.threads import in_background\n"
+              f"in_background(lambda: (time.sleep(0.5), open({str(done)!r}, 'w').close()))\n"
+              "raise SystemExit(3)\n")
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 3 and done.exists()
