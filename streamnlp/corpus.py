@@ -24,6 +24,7 @@ from .shards import Shard, text_bounds
 
 TEXT_CHUNK = 4 << 20
 
+
 def _read_columnar(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
     dataset = ds.dataset(shard.path, format="parquet" if shard.fmt == "parquet" else "ipc", filesystem=shard.fs)
     schema = dataset.schema
@@ -57,13 +58,11 @@ def _decode(raw: bytes, shard: Shard, offset: int, warned: list[bool]) -> str:
 def _read_text(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
     warned = [False]
     rest: list[bytes] = []  # what was read after the last cut
-    if shard.stop is None:
-        f = shard.fs.open_input_stream(shard.path, compression="gzip" if shard.path.lower().endswith(".gz") else None)
-    else:
-        f = shard.fs.open_input_file(shard.path)
-    with f:
-        offset, stop = (0, None) if shard.stop is None else text_bounds(f, shard, TEXT_CHUNK)
-        if stop is not None:
+    whole = shard.stop is None  # else a piece (shards.pieces): its bytes, from a line start on
+    gz = "gzip" if shard.path.lower().endswith(".gz") else None
+    with shard.fs.open_input_stream(shard.path, compression=gz) if whole else shard.fs.open_input_file(shard.path) as f:
+        offset, stop = (0, None) if whole else text_bounds(f, shard, TEXT_CHUNK)
+        if not whole:
             f.seek(offset)
         while True:
             chunk = f.read(TEXT_CHUNK if stop is None else min(TEXT_CHUNK, stop - f.tell()))

@@ -53,9 +53,6 @@ class Schedule:
         sizes = [sum(corpus.blocks[b].n_tokens for b in step) for step in self.steps]
         self.starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
-    def __len__(self) -> int:
-        return len(self.steps)
-
     def iter_steps(self, first: int = 0, depth: int = 2) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """(step, ids, offsets) from step `first` on, read and interleaved on the prefetch thread."""
         return prefetch(((s, *interleave([self.corpus.read_block(b) for b in self.steps[s]]))
