@@ -60,6 +60,9 @@ class Word2VecConfig(RunConfig):
     window: int = opt(5, "max distance between center and context word (reduced at random per word)",
                       lo=1, hi=1000)
     negative: int = opt(5, "noise words per positive pair", lo=1, hi=100)
+    ns_exponent: float = opt(0.75, "noise words are drawn in proportion to count**this: 0.75 is word2vec's "
+                                   "and gensim's, 0.5 fastText's (SimLex up, analogy down on realtext), 0 "
+                                   "draws every word alike, below 0 favours rare words", lo=-10.0, hi=10.0)
     sample: float = opt(1e-3, "subsampling threshold for frequent words (0 = off)", lo=0.0, hi=1.0)
     epochs: int = opt(5, "passes over the corpus", lo=1, aliases=("--iter",))
     alpha: float | None = opt(None, "starting learning rate (default 0.025 for sg, 0.05 for cbow); "

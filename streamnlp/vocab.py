@@ -125,7 +125,7 @@ class Vocab:
         return np.minimum(1.0, (np.sqrt(c / t) + 1.0) * t / c).astype(np.float32)
 
     def noise_table(self, power: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
-        """Walker alias table of the unigram^power distribution: (accept prob float32, alias int32)."""
+        """Walker alias table of the count**power distribution: (accept prob float32, alias int32)."""
         p = self.counts.astype(np.float64) ** power
         n = len(p)
         scaled = p * (n / p.sum())

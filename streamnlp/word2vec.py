@@ -123,7 +123,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg,
                                             reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
     compile_seconds = compiling()
-    prob, alias = vocab.noise_table()
+    prob, alias = vocab.noise_table(cfg.ns_exponent)
     resumed = saved is not None
     spare = Trainer.spare_rows(cfg, len(vocab))
     if resumed:

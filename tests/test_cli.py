@@ -66,6 +66,7 @@ def test_out_or_cache_dir_is_an_existing_file(tmp_path):
     ("--sample", "2", "--sample"), ("--alpha", "nan", "--alpha"), ("--model", "skipgram", "--model"),
     ("--threads", "0", "--threads"), ("--hot-rows", "-1", "--hot-rows"), ("--hot-rows", "many", "--hot-rows"),
     ("--max-sentence-length", "0", "--max-sentence-length"), ("--regions", "0", "--regions"),
+    ("--ns-exponent", "11", "--ns-exponent"), ("--ns-exponent", "nan", "--ns-exponent"),
 ])
 def test_nonsense_flags(tmp_path, flag, value, needle):
     assert_user_error(run_cli("word2vec", SAMPLE, "--out", tmp_path / "o", flag, value), needle)

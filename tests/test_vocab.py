@@ -89,6 +89,18 @@ def test_alias_table_draws_unigram_to_the_three_quarters():
     assert np.allclose(draws / draws.sum(), p, atol=0.004)
 
 
+@pytest.mark.parametrize("power", [0.75, 0.5, 0.0, -0.5])
+def test_alias_table_holds_exactly_count_to_the_power(power):
+    """Each slot i is drawn 1/n of the time and yields i with prob[i], else alias[i]: summed per word, that
+    is count**power normalized (gensim's ns_exponent; fastText's 0.5, uniform at 0, rare words first below)."""
+    counts = np.array([900, 500, 200, 100, 50, 10, 5, 2, 1])
+    prob, alias = Vocab([str(i) for i in range(9)], counts, counts.sum()).noise_table(power)
+    drawn = prob.astype(np.float64).copy()
+    np.add.at(drawn, alias, 1.0 - prob)
+    p = counts ** power / (counts ** power).sum()
+    assert np.allclose(drawn / len(counts), p, atol=1e-6)
+
+
 def test_vocab_tsv_round_trip(tmp_path):
     v = Vocab(["the", "ünïcode", "x"], np.array([5, 3, 1]), 20)
     v.save(str(tmp_path / "vocab.tsv"))

@@ -53,6 +53,15 @@ def test_seeded_single_thread_runs_are_bit_identical(tmp_path, model, shared):
     assert a != c
 
 
+def test_ns_exponent_reaches_the_noise_draws(tmp_path):
+    kw = dict(threads=1, seed=3, epochs=1, dim=16, write_text=False)
+    for name, power in (("default", None), ("same", 0.75), ("fasttext", 0.5)):
+        train_word2vec(SAMPLE, str(tmp_path / name), **kw, **({} if power is None else {"ns_exponent": power}))
+    default, same, fasttext = (open(tmp_path / x / "vectors.bin", "rb").read() for x in ("default", "same", "fasttext"))
+    assert default == same
+    assert default != fasttext
+
+
 def test_a_one_line_corpus_trains_as_its_words_in_lines_of_max_sentence_length(tmp_path):
     """text8's shape (the whole corpus one row) is cut into sentences of max_sentence_length words, so it
     is many blocks (the threads' work) and trains exactly as the same words written that many a line."""

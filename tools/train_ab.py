@@ -75,7 +75,7 @@ def main() -> None:
                                           make_config(Word2VecConfig, {**base, "threads": max(threads)}))
         blocks = list(corpus.iter_blocks(0))
     cfg0 = make_config(Word2VecConfig, base)
-    tables = (vocab.keep_probs(cfg0.sample), *vocab.noise_table())
+    tables = (vocab.keep_probs(cfg0.sample), *vocab.noise_table(cfg0.ns_exponent))
     results = []
     for _ in range(a.reps):
         for t in threads:
