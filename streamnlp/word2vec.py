@@ -140,8 +140,10 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     with thread_limits(threads):
         state = _epochs(trainer, schedule, state, ckpt_dir, cfg)
     t_out = time.perf_counter()
+    last = in_background(_save, trainer, state, ckpt_dir, cfg, cfg.epochs, 0)  # beside the vectors' writing
     vectors = np.ascontiguousarray(trainer.syn0[:, :cfg.dim])
     rundir.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
+    last()
     seconds = time.perf_counter() - t_start
     metrics = {
         "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
@@ -164,9 +166,7 @@ def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Wo
     done = state["epoch"] * n_tokens + int(schedule.starts[state["block"]])
     bar = tqdm(total=cfg.epochs * n_tokens, initial=done, unit="w", unit_scale=True,
                desc=f"word2vec {cfg.model}", mininterval=1.0, smoothing=0.1, disable=None)
-    ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, block: checkpoint.save(
-        ckpt_dir, {"syn0": tr.syn0[:, :cfg.dim], "syn1": tr.syn1[:, :cfg.dim]},
-        {**state, "epoch": epoch, "block": block, "config": to_json(cfg)}))
+    ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, block: _save(tr, state, ckpt_dir, cfg, epoch, block))
 
     with bar:
         for epoch in range(state["epoch"], cfg.epochs):
@@ -183,5 +183,10 @@ def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Wo
             state["epoch_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
             state["loss"], state["pairs"], state["block"] = 0.0, 0, 0
             state["epoch"] = epoch + 1
-    ckpt.now(cfg.epochs, 0)
     return state
+
+
+def _save(tr: Trainer, state: dict, ckpt_dir: str, cfg: Word2VecConfig, epoch: int, block: int) -> None:
+    """The checkpoint of both matrices at (epoch, block); the last one (cfg.epochs, 0) marks a finished run."""
+    checkpoint.save(ckpt_dir, {"syn0": tr.syn0[:, :cfg.dim], "syn1": tr.syn1[:, :cfg.dim]},
+                    {**state, "epoch": epoch, "block": block, "config": to_json(cfg)})
