@@ -41,7 +41,7 @@ class VocabConfig(CorpusConfig):
     max_vocab_size: int = opt(20_000_000, "prune rare words while counting when the vocabulary grows past "
                                           "this many words (as word2vec and gensim do)", lo=1)
     max_final_vocab: int | None = opt(None, "keep at most this many of the most frequent words", type=int, lo=1)
-    threads: int | None = opt(None, "worker threads (default: all cores)", type=int, lo=1)
+    threads: int | None = opt(None, "worker threads (default: all cores)", type=int, lo=1, aliases=("--workers",))
 
 
 @dataclass
@@ -56,7 +56,7 @@ class RunConfig(VocabConfig):
 class Word2VecConfig(RunConfig):
     """Skip-gram / CBOW with negative sampling; defaults are word2vec's."""
     model: str = opt("sg", "sg = skip-gram, cbow = continuous bag of words", choices=("sg", "cbow"))
-    dim: int = opt(100, "vector dimension", lo=1, hi=10_000, aliases=("--size",))
+    dim: int = opt(100, "vector dimension", lo=1, hi=10_000, aliases=("--size", "--vector-size"))
     window: int = opt(5, "max distance between center and context word (reduced at random per word)",
                       lo=1, hi=1000)
     negative: int = opt(5, "noise words per positive pair", lo=1, hi=100)

@@ -5,7 +5,7 @@ import pytest
 from conftest import SAMPLE, run_cli, write_parquet
 
 import streamnlp.atomic
-from streamnlp.cli import main
+from streamnlp.cli import build_parser, main
 
 
 def assert_user_error(res, *needles):
@@ -128,3 +128,12 @@ def test_what_a_command_prints_reaches_a_pipe_before_the_process_ends(tmp_path, 
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["query"] == "w3" and len(out["results"]) == 49
+
+
+
+@pytest.mark.parametrize("command", ["word2vec", "glove"])
+@pytest.mark.parametrize("argv, field, value", [(["--size", "50"], "dim", 50), (["--vector-size", "40"], "dim", 40),
+                                                (["--iter", "3"], "epochs", 3), (["--workers", "2"], "threads", 2)])
+def test_word2vec_and_gensim_flag_names_are_aliases(command, argv, field, value):
+    """word2vec.c's -size / -iter and gensim's vector_size / workers name the same settings."""
+    assert getattr(build_parser().parse_args([command, "in", "--out", "o", *argv]), field) == value
