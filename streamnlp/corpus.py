@@ -32,7 +32,8 @@ def _read_columnar(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
         raise UserError(f"{shard.path}: no column {cfg.text_column!r} (it has {', '.join(schema.names)}); "
                         "pass --text-column NAME")
     col_type = schema.field(cfg.text_column).type
-    if not (pa.types.is_string(col_type) or pa.types.is_large_string(col_type)):
+    as_type = _text_type(col_type)
+    if as_type is None:
         raise UserError(f"{shard.path}: column {cfg.text_column!r} holds {col_type}, not text; "
                         "pass --text-column with a string column")
     source = dataset
@@ -41,7 +42,18 @@ def _read_columnar(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
         source = whole.subset(row_group_ids=list(range(shard.start, shard.stop)))
     for batch in source.to_batches(columns=[cfg.text_column], batch_size=cfg.batch_rows,
                                    batch_readahead=2, fragment_readahead=1):
-        yield batch.column(0)
+        texts = batch.column(0)
+        yield texts if texts.type == as_type else texts.cast(as_type)
+
+
+def _text_type(t: pa.DataType) -> pa.DataType | None:
+    """The type a text column is read as: strings as they are; string views (Polars' Arrow files) and
+    dictionary-encoded strings (categoricals) decoded to strings; None for a column that is not text."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return t
+    return pa.large_string() if pa.types.is_string_view(t) else None
 
 
 def _decode(raw: bytes, shard: Shard, offset: int, warned: list[bool]) -> str:

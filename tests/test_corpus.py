@@ -40,6 +40,21 @@ def test_glob_file_uri_arrow_text_and_gzip(tmp_path):
     assert rows_of([str(tmp_path / "t.txt"), str(tmp_path / "z.txt.gz")]) == ["f g", "h", "i j", "k"]
 
 
+@pytest.mark.parametrize("kind", ["large_string", "string_view", "dictionary"])
+def test_string_views_and_dictionary_encoded_text_read_as_strings(tmp_path, kind):
+    """Polars writes Arrow files of string views, pandas' categoricals reach Parquet dictionary-encoded."""
+    rows = ["a b", None, "c a b", "a b"]
+    text = {"large_string": pa.array(rows, pa.large_string()), "string_view": pa.array(rows, pa.string_view()),
+            "dictionary": pa.array(rows).dictionary_encode()}[kind]
+    feather.write_feather(pa.table({"text": text}), str(tmp_path / "f.arrow"), compression="uncompressed")
+    write_parquet(str(tmp_path / "p.parquet"), text)
+    assert rows_of([str(tmp_path / "f.arrow")]) == rows
+    assert rows_of([str(tmp_path / "p.parquet")]) == rows
+    feather.write_feather(pa.table({"text": pa.array([1, 2])}), str(tmp_path / "n.arrow"))
+    with pytest.raises(UserError, match="n.arrow: column 'text' holds int64, not text"):
+        rows_of([str(tmp_path / "n.arrow")])
+
+
 def test_text_file_larger_than_one_chunk_keeps_every_line(tmp_path, monkeypatch):
     import streamnlp.corpus as corpus
     monkeypatch.setattr(corpus, "TEXT_CHUNK", 40)
