@@ -132,8 +132,8 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
     r = measure([sys.executable, "-m", "streamnlp", flags[0], a.corpus, "--out", out, *flags[1:],
                  "--threads", str(threads), "--dim", str(a.dim), "--min-count", str(a.min_count), "--no-write-text"])
     m = json.load(open(os.path.join(out, "metrics.json")))
-    r.update({k: m[k] for k in ("tokens", "compile_seconds", "count_seconds", "train_seconds", "vocab_seconds",
-                                "encode_seconds") if k in m}, **quality(out))
+    r.update({k: m[k] for k in ("tokens", "seconds", "compile_seconds", "count_seconds", "train_seconds",
+                                "vocab_seconds", "encode_seconds", "write_seconds") if k in m}, **quality(out))
     return r
 
 
