@@ -130,7 +130,6 @@ def test_what_a_command_prints_reaches_a_pipe_before_the_process_ends(tmp_path, 
     assert out["query"] == "w3" and len(out["results"]) == 49
 
 
-
 @pytest.mark.parametrize("command", ["word2vec", "glove"])
 @pytest.mark.parametrize("argv, field, value", [(["--size", "50"], "dim", 50), (["--vector-size", "40"], "dim", 40),
                                                 (["--iter", "3"], "epochs", 3), (["--workers", "2"], "threads", 2)])
