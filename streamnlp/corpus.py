@@ -20,7 +20,7 @@ import pyarrow.dataset as ds
 
 from .config import CorpusConfig
 from .errors import UserError
-from .shards import Shard, text_bounds
+from .shards import Shard, compression, text_bounds
 
 TEXT_CHUNK = 4 << 20
 
@@ -71,8 +71,11 @@ def _read_text(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
     warned = [False]
     rest: list[bytes] = []  # what was read after the last cut
     whole = shard.stop is None  # else a piece (shards.pieces): its bytes, from a line start on
-    gz = "gzip" if shard.path.lower().endswith(".gz") else None
-    with shard.fs.open_input_stream(shard.path, compression=gz) if whole else shard.fs.open_input_file(shard.path) as f:
+    codec = compression(shard.path)
+    if codec and not pa.Codec.is_available(codec):
+        raise UserError(f"{shard.path}: this pyarrow cannot decompress {codec}; decompress the file first")
+    with (shard.fs.open_input_stream(shard.path, compression=codec) if whole else
+          shard.fs.open_input_file(shard.path)) as f:
         offset, stop = (0, None) if whole else text_bounds(f, shard, TEXT_CHUNK)
         if not whole:
             f.seek(offset)

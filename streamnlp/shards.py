@@ -2,8 +2,8 @@
 encoding passes take in parallel (a corpus that is one big file uses every thread too).
 
 Inputs are folders (searched recursively), files, globs or pyarrow filesystem URIs of Parquet,
-Arrow IPC / Feather, or plain text (one sentence per line, optionally .gz); inside a folder, names
-starting with "." or "_" are skipped (as Spark and Hive do).
+Arrow IPC / Feather, or plain text (one sentence per line, optionally .gz, .bz2 or .zst); inside a
+folder, names starting with "." or "_" are skipped (as Spark and Hive do).
 """
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ from .errors import UserError
 
 PARQUET = (".parquet", ".pq")
 ARROW = (".arrow", ".feather", ".ipc")
-TEXT = (".txt", ".text", ".txt.gz", ".gz")
+# text compressed in a format Arrow decompresses as it streams; a compression it cannot is refused by name
+COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
+UNREADABLE = (".xz", ".lzma", ".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.zst")
+TEXT = (".txt", ".text", *COMPRESSED)
 PIECE_BYTES = 8 << 20
 
 
@@ -40,8 +43,19 @@ class Shard:
         return (self.path, self.fmt, self.size, self.mtime, self.start, self.stop)
 
 
+def compression(path: str) -> str | None:
+    """The Arrow codec a text file is read through (by its suffix), or None for plain text."""
+    return next((codec for ext, codec in COMPRESSED.items() if path.lower().endswith(ext)), None)
+
+
 def _fmt(path: str, explicit: bool) -> str | None:
     low = path.lower()
+    if low.endswith(UNREADABLE):  # named: refused; in a folder: not a shard
+        if explicit:
+            ext = next(e for e in UNREADABLE if low.endswith(e))
+            raise UserError(f"{path}: a {ext} file cannot be read as text as it streams; unpack it, or compress "
+                            "the text with gzip, bzip2 or zstd")
+        return None
     if low.endswith(PARQUET):
         return "parquet"
     if low.endswith(ARROW):
@@ -104,7 +118,7 @@ def discover(inputs: Iterable[str], piece_bytes: int | None = None) -> list[Shar
     for inp in inputs:
         found = _expand(str(inp))
         if not found:
-            raise UserError(f"{inp}: holds no corpus shards (.parquet, .arrow, .feather, .txt, .gz); "
+            raise UserError(f"{inp}: holds no corpus shards (.parquet, .arrow, .feather, .txt, .gz, .bz2, .zst); "
                             "point at a folder or files that do")
         shards.extend(p for s in found for p in pieces(s, piece_bytes))
     return shards
@@ -113,9 +127,9 @@ def discover(inputs: Iterable[str], piece_bytes: int | None = None) -> list[Shar
 def pieces(shard: Shard, piece_bytes: int) -> list[Shard]:
     """The shard as pieces of about `piece_bytes`, in order, that together read as the shard: an
     uncompressed text file as byte ranges, a Parquet file as runs of row groups (one row group, or an
-    Arrow or gzip file, stays whole). They depend on the file alone, never on --threads, so the blocks
-    of the encoded corpus do not either."""
-    if shard.size <= piece_bytes or shard.fmt == "arrow" or shard.path.lower().endswith(".gz"):
+    Arrow or compressed file, stays whole). They depend on the file alone, never on --threads, so the
+    blocks of the encoded corpus do not either."""
+    if shard.size <= piece_bytes or shard.fmt == "arrow" or compression(shard.path):
         return [shard]
     if shard.fmt == "text":
         n = -(-shard.size // piece_bytes)

@@ -28,6 +28,12 @@ def test_folder_without_shards(tmp_path):
     assert_user_error(run_cli("word2vec", tmp_path / "empty", "--out", tmp_path / "o"), "empty", "no corpus shards")
 
 
+def test_an_xz_file_is_refused_by_name(tmp_path):
+    import lzma
+    (tmp_path / "c.txt.xz").write_bytes(lzma.compress(b"a b c\n" * 100))
+    assert_user_error(run_cli("word2vec", tmp_path / "c.txt.xz", "--out", tmp_path / "o"), "c.txt.xz", "gzip, bzip2 or zstd")
+
+
 def test_corrupt_shard(tmp_path):
     good = write_parquet(str(tmp_path / "g.parquet"), ["a b c d"] * 200)
     (tmp_path / "c").mkdir()

@@ -40,6 +40,28 @@ def test_glob_file_uri_arrow_text_and_gzip(tmp_path):
     assert rows_of([str(tmp_path / "t.txt"), str(tmp_path / "z.txt.gz")]) == ["f g", "h", "i j", "k"]
 
 
+def test_bzip2_and_zstd_text_read_as_their_lines_and_an_xz_file_is_refused(tmp_path):
+    import bz2
+    text = "a b\nc d e\n" * 50
+    (tmp_path / "t.txt.bz2").write_bytes(bz2.compress(text.encode()))
+    with pa.CompressedOutputStream(str(tmp_path / "t.txt.zst"), "zstd") as f:
+        f.write(text.encode())
+    for name in ("t.txt.bz2", "t.txt.zst"):
+        assert rows_of([str(tmp_path / name)]) == ["a b", "c d e"] * 50
+    assert rows_of([str(tmp_path)]) == ["a b", "c d e"] * 100  # found in a folder by their suffixes
+    import lzma
+    (tmp_path / "x" / "t.txt.xz").parent.mkdir()
+    (tmp_path / "x" / "t.txt.xz").write_bytes(lzma.compress(text.encode()))
+    with pytest.raises(UserError, match=r"t.txt.xz: a .xz file cannot be read.*gzip, bzip2 or zstd"):
+        rows_of([str(tmp_path / "x" / "t.txt.xz")])  # named: refused, not read as garbage text
+    import tarfile
+    with tarfile.open(tmp_path / "x" / "t.tar.gz", "w:gz") as tar:
+        tar.add(tmp_path / "t.txt.bz2", arcname="t.txt.bz2")
+    with pytest.raises(UserError, match=r"t.tar.gz: a .tar.gz file cannot be read"):
+        rows_of([str(tmp_path / "x" / "t.tar.gz")])
+    assert rows_of([str(tmp_path)]) == ["a b", "c d e"] * 100  # in a folder: neither is a shard
+
+
 @pytest.mark.parametrize("kind", ["large_string", "string_view", "dictionary"])
 def test_string_views_and_dictionary_encoded_text_read_as_strings(tmp_path, kind):
     """Polars writes Arrow files of string views, pandas' categoricals reach Parquet dictionary-encoded."""
