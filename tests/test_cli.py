@@ -31,7 +31,8 @@ def test_folder_without_shards(tmp_path):
 def test_an_xz_file_is_refused_by_name(tmp_path):
     import lzma
     (tmp_path / "c.txt.xz").write_bytes(lzma.compress(b"a b c\n" * 100))
-    assert_user_error(run_cli("word2vec", tmp_path / "c.txt.xz", "--out", tmp_path / "o"), "c.txt.xz", "gzip, bzip2 or zstd")
+    res = run_cli("word2vec", tmp_path / "c.txt.xz", "--out", tmp_path / "o")
+    assert_user_error(res, "c.txt.xz", "gzip, bzip2 or zstd")
 
 
 def test_corrupt_shard(tmp_path):
