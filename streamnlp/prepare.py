@@ -1,7 +1,11 @@
 """The two streaming passes every trainer starts with: count the vocabulary, then encode the token blocks
-(from the counting pass's dictionary-encoded tokens, so the shards are read and tokenized once)."""
+(from the counting pass's dictionary-encoded tokens, so the shards are read and tokenized once). Both
+are kept in the cache folder, so a later run on the same inputs and settings (another model, dimension,
+window ...) skips both."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import time
@@ -10,11 +14,16 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from . import rundir
+from .atomic import write_json
 from .codes import fresh_folder
 from .config import VocabConfig
+from .corpus import token_settings
 from .encode import EncodedCorpus, encode_corpus
-from .shards import discover
+from .shards import Shard, discover
 from .vocab import EOS, UNK, Vocab, build_lm_vocab, build_vocab
+
+VOCAB = "vocab.tsv"  # the counted vocabulary, in the cache folder as in the run folder
+VOCAB_KEY = "vocab-key.json"  # what it was counted from: {"key": ..., "total_tokens": ...}
 
 
 def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_vocab: int | None = None,
@@ -29,13 +38,17 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_voca
     cache = rundir.prepare(cfg.cache_dir, "--cache-dir") if cfg.cache_dir else rundir.prepare(
         os.path.join(out, "cache"))
     codes = None  # the counting pass's dictionary-encoded tokens (codes.py), for the encoding pass
+    key = vocab_key(shards, cfg, lm_vocab_size)
     try:
         if reuse_vocab is not None and os.path.exists(vocab_path):
             vocab = Vocab.load(vocab_path, total_tokens=reuse_vocab)
         else:
-            codes = fresh_folder(cache)
-            vocab = (build_lm_vocab(shards, cfg, lm_vocab_size, codes) if lm_vocab_size else
-                     build_vocab(shards, cfg, codes))
+            vocab = _cached_vocab(cache, key)
+            if vocab is None:
+                codes = fresh_folder(cache)
+                vocab = (build_lm_vocab(shards, cfg, lm_vocab_size, codes) if lm_vocab_size else
+                         build_vocab(shards, cfg, codes))
+                _cache_vocab(cache, key, vocab)
             vocab.save(vocab_path)
         t1 = time.perf_counter()
         lm = lm_vocab_size is not None
@@ -47,3 +60,33 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_voca
     pa.default_memory_pool().release_unused()  # Arrow's allocator keeps the passes' freed buffers otherwise
     t2 = time.perf_counter()
     return vocab, corpus, {"vocab_seconds": t1 - t0, "encode_seconds": t2 - t1}
+
+
+def vocab_key(shards: list[Shard], cfg: VocabConfig, lm_vocab_size: int | None) -> str:
+    """What a counted vocabulary depends on: the shards (path, size, mtime, piece), the tokenizer, the
+    batches (max_vocab_size prunes as they come) and the cut-offs."""
+    return hashlib.sha1(json.dumps([[s.key() for s in shards], token_settings(cfg), cfg.batch_rows, cfg.min_count,
+                                    cfg.max_vocab_size, cfg.max_final_vocab, lm_vocab_size]).encode()).hexdigest()
+
+
+def _cached_vocab(cache: str, key: str) -> Vocab | None:
+    """The vocabulary an earlier run counted into `cache` from the same inputs and settings, or None."""
+    try:
+        with open(os.path.join(cache, VOCAB_KEY)) as f:
+            saved = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if saved.get("key") != key or not os.path.exists(os.path.join(cache, VOCAB)):
+        return None
+    return Vocab.load(os.path.join(cache, VOCAB), total_tokens=saved["total_tokens"])
+
+
+def _cache_vocab(cache: str, key: str, vocab: Vocab) -> None:
+    """Keep the vocabulary for later runs; the key goes first out and last in, so a run killed between
+    the two files leaves no key that names another vocabulary."""
+    try:
+        os.unlink(os.path.join(cache, VOCAB_KEY))
+    except FileNotFoundError:
+        pass
+    vocab.save(os.path.join(cache, VOCAB))
+    write_json(os.path.join(cache, VOCAB_KEY), {"key": key, "total_tokens": vocab.total_tokens})
