@@ -20,8 +20,8 @@ from .errors import UserError
 
 PARQUET = (".parquet", ".pq")
 ARROW = (".arrow", ".feather", ".ipc")
-# text compressed in a format Arrow decompresses as it streams; a compression it cannot is refused by name
-COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
+COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}  # text Arrow decompresses as it reads
+# archives and compressions it cannot stream: named, refused; in a folder, skipped (never read as text)
 UNREADABLE = (".xz", ".lzma", ".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.zst")
 TEXT = (".txt", ".text", *COMPRESSED)
 PIECE_BYTES = 8 << 20
