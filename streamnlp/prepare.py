@@ -29,9 +29,10 @@ VOCAB_KEY = "vocab-key.json"  # what it was counted from: {"key": ..., "total_to
 def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_vocab: int | None = None,
                    lm_vocab_size: int | None = None) -> tuple[Vocab, EncodedCorpus, dict[str, float]]:
     """Vocabulary (counted, or taken from the cache folder if vocab_key matches, and saved as
-    OUT/vocab.tsv) and the encoded corpus in the cache folder, cfg.cache_dir or OUT/cache. `reuse_vocab` (the corpus's token count, saved by a checkpoint) reads OUT/vocab.tsv
-    back instead of counting again. With `lm_vocab_size` the vocabulary is a language model's (top
-    words, </s>, <unk>): unknown words map to <unk> and every row ends with </s>."""
+    OUT/vocab.tsv) and the encoded corpus in the cache folder, cfg.cache_dir or OUT/cache.
+    `reuse_vocab` (the corpus's token count, saved by a checkpoint) reads OUT/vocab.tsv back instead of
+    counting again. With `lm_vocab_size` the vocabulary is a language model's (top words, </s>,
+    <unk>): unknown words map to <unk> and every row ends with </s>."""
     t0 = time.perf_counter()
     shards = discover(inputs)
     vocab_path = os.path.join(out, "vocab.tsv")
