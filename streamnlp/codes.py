@@ -2,9 +2,9 @@
 encoding pass, which then maps each batch's dictionary to vocabulary ids instead of reading and tokenizing
 the shard again.
 
-One Arrow IPC stream per shard, a record batch per corpus batch, one column `rows` of
-list<dictionary<int32, string>> (a list per row, the batch's own dictionary). About 4 bytes a token plus
-each batch's distinct words; prepare_corpus deletes it once the corpus is encoded.
+One Arrow IPC stream per unit of shards (shards.units), a record batch per corpus batch, one column
+`rows` of list<dictionary<int32, string>> (a list per row, the batch's own dictionary). About 4 bytes a
+token plus each batch's distinct words; prepare_corpus deletes it once the corpus is encoded.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def _running(pid: int) -> bool:
 
 
 class CodesWriter:
-    """Writes one shard's batches to `path` (nothing when path is None); a shard without batches leaves
+    """Writes one unit's batches to `path` (nothing when path is None); a unit without batches leaves
     no file, which read_codes reads as no rows."""
 
     def __init__(self, path: str | None):

@@ -1,11 +1,11 @@
 """Encoding pass: token ids as int32 blocks in an on-disk cache, written once, streamed back every epoch.
 
-Cache layout (one folder): per shard (a file, or a piece of one: shards.py) `part-NNNNN.ids` (int32
-ids) and `part-NNNNN.lens` (int32 tokens per sentence), `manifest.json` (written last: a killed
+Cache layout (one folder): per unit (a file, a piece of one, or a run of small files: shards.units)
+`part-NNNNN.ids` (int32 ids) and `part-NNNNN.lens` (int32 tokens per sentence), `manifest.json` (written last: a killed
 encode is never mistaken for a finished one) with the block index. A sentence is a row's words, or
 `max_sentence_length` of them where the row is longer (as gensim cuts them). A block is whole
 sentences, about `block_tokens` tokens; a sentence longer than that is one larger block, never cut.
-Shards encode in parallel threads.
+Units encode in parallel threads.
 """
 from __future__ import annotations
 
@@ -24,11 +24,11 @@ from .codes import codes_path, read_codes
 from .config import CorpusConfig
 from .corpus import prefetch, read_shard, token_settings, tokenize
 from .errors import UserError
-from .shards import Shard
+from .shards import Shard, units
 from .threads import map_shards
 from .vocab import Vocab
 
-FORMAT = 1
+FORMAT = 2  # 2: a part per unit of shards (shards.units), not per shard
 
 
 @dataclass
@@ -78,14 +78,15 @@ def cut_sentences(lengths: np.ndarray, most: int) -> np.ndarray:
     return out
 
 
-def _encode_shard(part: int, shard: Shard, vocab: Vocab, cfg: CorpusConfig, folder: str,
-                  unk: int | None, eos: int | None, codes: str | None) -> list[Block]:
-    """The shard's ids and sentence lengths into `folder`, read from its codes (codes.py) when given,
-    else tokenized from the shard; returns its blocks."""
+def _encode_unit(part: int, unit: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: str,
+                 unk: int | None, eos: int | None, codes: str | None) -> list[Block]:
+    """The unit's (shards.units) ids and sentence lengths into `folder` as one part, read from its codes
+    (codes.py) when given, else tokenized from its shards; returns its blocks."""
     blocks: list[Block] = []
     tok = sent = 0
     block_tok = block_sent = 0
-    batches = read_codes(codes_path(codes, part)) if codes else (tokenize(t, cfg) for t in read_shard(shard, cfg))
+    batches = read_codes(codes_path(codes, part)) if codes else (
+        tokenize(t, cfg) for shard in unit for t in read_shard(shard, cfg))
     with open(_path(folder, part, "ids"), "wb") as fi, open(_path(folder, part, "lens"), "wb") as fl:
         for words, lengths in batches:
             ids, lens = encode_words(words, lengths, vocab, unk, eos, cfg.max_sentence_length)
@@ -189,9 +190,9 @@ def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: 
             return cached
         os.unlink(manifest)
     os.makedirs(folder, exist_ok=True)
-    per_shard = list(map_shards(lambda a: _encode_shard(a[0], a[1], vocab, cfg, folder, unk, eos, codes),
-                                list(enumerate(shards)), threads, "encoding"))
-    blocks = [b for bs in per_shard for b in bs]
+    per_unit = list(map_shards(lambda a: _encode_unit(a[0], a[1], vocab, cfg, folder, unk, eos, codes),
+                               list(enumerate(units(shards))), threads, "encoding"))
+    blocks = [b for bs in per_unit for b in bs]
     if not blocks:
         raise UserError("no sentence of the corpus has a word of the vocabulary; lower --min-count")
     write_json(manifest, {"key": key, "blocks": [list(b.__dict__.values()) for b in blocks]})

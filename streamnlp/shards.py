@@ -25,6 +25,7 @@ COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}  # 
 UNREADABLE = (".xz", ".lzma", ".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.zst")
 TEXT = (".txt", ".text", *COMPRESSED)
 PIECE_BYTES = 8 << 20
+UNIT_BYTES = 1 << 20  # shards smaller than this are counted and encoded together, in order (units)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,27 @@ def pieces(shard: Shard, piece_bytes: int) -> list[Shard]:
             runs.append(replace(shard, start=first, stop=g + 1))
             first, held = g + 1, 0
     return runs if len(runs) > 1 else [shard]
+
+
+def units(shards: list[Shard]) -> list[list[Shard]]:
+    """The passes' units of work, in order: a shard (or piece) of at least UNIT_BYTES alone, runs of
+    consecutive smaller ones together until they reach it. A unit is one part of the encoded corpus,
+    and blocks never span parts: a corpus of 2,000 files of 5 KB, a block and a counting and encoding
+    task each, ran 5.6x slower than the same text as one file (one thread a block, a few ms a task)."""
+    out: list[list[Shard]] = []
+    run: list[Shard] = []
+    held = 0
+    for s in shards:
+        if s.size >= UNIT_BYTES:
+            out.extend([run, [s]] if run else [[s]])
+            run, held = [], 0
+            continue
+        run.append(s)
+        held += s.size
+        if held >= UNIT_BYTES:
+            out.append(run)
+            run, held = [], 0
+    return out + [run] if run else out
 
 
 def text_bounds(f: pa.NativeFile, shard: Shard, chunk: int) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""Vocabulary: streamed counting (map per shard, reduce by addition), pruning, subsampling, noise table.
+"""Vocabulary: streamed counting (map per unit of shards, reduce by addition), pruning, subsampling, noise table.
 
 Order is deterministic: count descending, then the word's UTF-8 bytes ascending. While counting,
 a table that outgrows `max_vocab_size` drops the words seen fewer than `min_reduce` times and
@@ -19,7 +19,7 @@ from .codes import CodesWriter, codes_path
 from .config import VocabConfig
 from .corpus import read_shard, tokenize
 from .errors import UserError
-from .shards import Shard
+from .shards import Shard, units
 from .threads import map_shards
 
 COMPACT_ROWS = 1 << 21
@@ -51,7 +51,7 @@ def _prune(c: Counts, max_vocab_size: int) -> None:
 
 def merge(parts: Iterable[Counts], max_vocab_size: int) -> Counts:
     """Reduce step: add the counts of the parts as they come, compacting (pruning if the union is too
-    large) whenever the tables held outgrow COMPACT_ROWS or max_vocab_size, as count_shard does with
+    large) whenever the tables held outgrow COMPACT_ROWS or max_vocab_size, as count_unit does with
     its batches: a corpus of thousands of shards or pieces merges in bounded memory too."""
     out = Counts(SCHEMA.empty_table(), 0)
     held = 0
@@ -68,14 +68,15 @@ def merge(parts: Iterable[Counts], max_vocab_size: int) -> Counts:
     return out
 
 
-def count_shard(shard: Shard, cfg: VocabConfig, codes: str | None = None) -> Counts:
-    """Map step: the word counts of one shard, in memory bounded by cfg.max_vocab_size. With `codes`,
-    every batch's rows are also written there with their words dictionary-encoded (codes.CodesWriter),
-    so that the encoding pass maps each batch's dictionary to ids instead of tokenizing again."""
+def count_unit(unit: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Counts:
+    """Map step: the word counts of one unit (shards.units), in memory bounded by cfg.max_vocab_size.
+    With `codes`, every batch's rows are also written there with their words dictionary-encoded
+    (codes.CodesWriter), so that the encoding pass maps each batch's dictionary to ids instead of
+    tokenizing again."""
     c = Counts(SCHEMA.empty_table(), 0)
     held = 0  # rows of the table plus the pending batch counts
     with CodesWriter(codes) as out:
-        for texts in read_shard(shard, cfg):
+        for texts in (t for shard in unit for t in read_shard(shard, cfg)):
             flat, lengths = tokenize(texts, cfg)
             c.tokens += len(flat)
             c.rows += len(texts)
@@ -170,10 +171,10 @@ def finalize(counts: Counts, min_count: int, max_final_vocab: int | None) -> Voc
 
 
 def count_all(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Counts:
-    """Count all shards (in parallel threads: pyarrow releases the GIL) and merge the counts; with
-    `codes` (a folder), each shard's dictionary-encoded rows go to codes_path(codes, i)."""
-    parts = map_shards(lambda a: count_shard(a[1], cfg, codes and codes_path(codes, a[0])), list(enumerate(shards)),
-                       cfg.threads, "counting")
+    """Count all shards, unit by unit (shards.units) in parallel threads (pyarrow releases the GIL), and
+    merge the counts; with `codes` (a folder), unit i's dictionary-encoded rows go to codes_path(codes, i)."""
+    parts = map_shards(lambda a: count_unit(a[1], cfg, codes and codes_path(codes, a[0])),
+                       list(enumerate(units(shards))), cfg.threads, "counting")
     counts = merge(parts, cfg.max_vocab_size)
     if counts.tokens == 0:
         where = os.path.dirname(shards[0].path) if len({s.path for s in shards}) > 1 else shards[0].path

@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import random_rows, write_parquet
 
+import streamnlp.shards as shards_module
 from streamnlp.config import VocabConfig
 from streamnlp.encode import encode_corpus
 from streamnlp.errors import UserError
@@ -107,7 +108,8 @@ def test_cache_is_reused_only_for_the_same_inputs(tmp_path, small_corpus):
     assert lower.blocks != first.blocks
 
 
-def test_read_span_crosses_blocks_and_shards_and_refuses_a_truncated_cache(tmp_path):
+def test_read_span_crosses_blocks_and_shards_and_refuses_a_truncated_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(shards_module, "UNIT_BYTES", 1)  # each file a part of its own
     write_parquet(str(tmp_path / "c" / "a.parquet"), random_rows(300, seed=6))
     write_parquet(str(tmp_path / "c" / "b.parquet"), random_rows(300, seed=7))
     cfg = VocabConfig(min_count=1, block_tokens=500)
@@ -143,7 +145,23 @@ def test_a_file_read_as_pieces_encodes_to_the_same_tokens(tmp_path, monkeypatch)
     cfg = VocabConfig(min_count=3, block_tokens=1024, threads=2)
     whole_vocab, whole, _ = prepare_corpus([str(tmp_path / "t.txt")], str(tmp_path / "a"), cfg)
     monkeypatch.setattr(shards, "PIECE_BYTES", 5000)
+    monkeypatch.setattr(shards, "UNIT_BYTES", 5000)  # as pieces (of a file over PIECE_BYTES) are
     vocab, corpus, _ = prepare_corpus([str(tmp_path / "t.txt")], str(tmp_path / "b"), cfg)
     assert vocab.words == whole_vocab.words and vocab.counts.tolist() == whole_vocab.counts.tolist()
     assert len({b.part for b in corpus.blocks}) > 5 and len({b.part for b in whole.blocks}) == 1
     assert cached(corpus) == cached(whole)
+
+
+def test_many_small_files_encode_as_one_part_with_the_tokens_of_one_file(tmp_path):
+    """A unit of small files is one part, so its blocks hold many files' sentences (one each made every
+    file a block, trained on one thread)."""
+    rows = random_rows(2000, seed=21)
+    for i in range(40):
+        (tmp_path / "many" / f"d{i:03d}.txt").parent.mkdir(exist_ok=True)
+        (tmp_path / "many" / f"d{i:03d}.txt").write_text("\n".join(rows[50 * i:50 * i + 50]) + "\n")
+    (tmp_path / "one.txt").write_text("\n".join(rows) + "\n")
+    cfg = VocabConfig(min_count=2, block_tokens=4096, threads=2)
+    _, many, _ = prepare_corpus([str(tmp_path / "many")], str(tmp_path / "a"), cfg)
+    _, one, _ = prepare_corpus([str(tmp_path / "one.txt")], str(tmp_path / "b"), cfg)
+    assert len({b.part for b in many.blocks}) == 1 and many.blocks == one.blocks
+    assert cached(many) == cached(one)

@@ -8,7 +8,7 @@ from conftest import random_rows
 import streamnlp.corpus as corpus
 from streamnlp.config import CorpusConfig
 from streamnlp.corpus import read_shard
-from streamnlp.shards import discover
+from streamnlp.shards import UNIT_BYTES, Shard, discover, units
 
 
 def rows_of(path, piece_bytes):
@@ -73,3 +73,11 @@ def test_a_file_of_pieces_without_tokens_is_named_in_the_error(tmp_path):
     assert len(shards) == 8
     with pytest.raises(UserError, match=r"blank\.txt: the corpus holds no tokens"):
         build_vocab(shards, VocabConfig())
+
+
+def test_small_shards_are_read_together_in_units_of_about_a_megabyte():
+    sizes = [300_000, 300_000, 500_000, 2 * UNIT_BYTES, 100_000, 100_000, UNIT_BYTES, 10]
+    shards = [Shard(f"s{i}", "text", None, n, 0.0) for i, n in enumerate(sizes)]
+    got = units(shards)
+    assert [[s.path for s in u] for u in got] == [["s0", "s1", "s2"], ["s3"], ["s4", "s5"], ["s6"], ["s7"]]
+    assert units([]) == []
