@@ -110,6 +110,23 @@ def read_shard(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
                         "re-create or remove it") from None
 
 
+def read_unit(unit: list[Shard], cfg: CorpusConfig) -> Iterator[pa.Array]:
+    """The batches of a unit's shards (shards.units) in order, consecutive smaller ones (small files)
+    joined up to cfg.batch_rows rows, so that the work per batch (tokenizing, the dictionary lookups)
+    does not grow with the number of files."""
+    held: list[pa.Array] = []
+    rows = 0
+    for shard in unit:
+        for texts in read_shard(shard, cfg):
+            if held and (rows + len(texts) > cfg.batch_rows or texts.type != held[0].type):
+                yield held[0] if len(held) == 1 else pa.concat_arrays(held)
+                held, rows = [], 0
+            held.append(texts)
+            rows += len(texts)
+    if held:
+        yield held[0] if len(held) == 1 else pa.concat_arrays(held)
+
+
 def token_settings(cfg: CorpusConfig) -> dict:
     """The settings that change which tokens a corpus yields (part of cache keys)."""
     return {"text_column": cfg.text_column, "lowercase": cfg.lowercase, "token_pattern": cfg.token_pattern}

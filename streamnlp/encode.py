@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from .atomic import write_json
 from .codes import codes_path, read_codes
 from .config import CorpusConfig
-from .corpus import prefetch, read_shard, token_settings, tokenize
+from .corpus import prefetch, read_unit, token_settings, tokenize
 from .errors import UserError
 from .shards import Shard, units
 from .threads import map_shards
@@ -85,8 +85,7 @@ def _encode_unit(part: int, unit: list[Shard], vocab: Vocab, cfg: CorpusConfig, 
     blocks: list[Block] = []
     tok = sent = 0
     block_tok = block_sent = 0
-    batches = read_codes(codes_path(codes, part)) if codes else (
-        tokenize(t, cfg) for shard in unit for t in read_shard(shard, cfg))
+    batches = read_codes(codes_path(codes, part)) if codes else (tokenize(t, cfg) for t in read_unit(unit, cfg))
     with open(_path(folder, part, "ids"), "wb") as fi, open(_path(folder, part, "lens"), "wb") as fl:
         for words, lengths in batches:
             ids, lens = encode_words(words, lengths, vocab, unk, eos, cfg.max_sentence_length)

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from .atomic import atomic_write
 from .codes import CodesWriter, codes_path
 from .config import VocabConfig
-from .corpus import read_shard, tokenize
+from .corpus import read_unit, tokenize
 from .errors import UserError
 from .shards import Shard, units
 from .threads import map_shards
@@ -76,7 +76,7 @@ def count_unit(unit: list[Shard], cfg: VocabConfig, codes: str | None = None) ->
     c = Counts(SCHEMA.empty_table(), 0)
     held = 0  # rows of the table plus the pending batch counts
     with CodesWriter(codes) as out:
-        for texts in (t for shard in unit for t in read_shard(shard, cfg)):
+        for texts in read_unit(unit, cfg):
             flat, lengths = tokenize(texts, cfg)
             c.tokens += len(flat)
             c.rows += len(texts)

@@ -9,9 +9,9 @@ import pytest
 from conftest import write_parquet
 
 from streamnlp.config import CorpusConfig
-from streamnlp.corpus import plain_ascii, prefetch, read_shard, tokenize
+from streamnlp.corpus import plain_ascii, prefetch, read_shard, read_unit, tokenize
 from streamnlp.errors import UserError
-from streamnlp.shards import discover
+from streamnlp.shards import discover, units
 
 
 def rows_of(inputs, **cfg):
@@ -75,6 +75,19 @@ def test_string_views_and_dictionary_encoded_text_read_as_strings(tmp_path, kind
     feather.write_feather(pa.table({"text": pa.array([1, 2])}), str(tmp_path / "n.arrow"))
     with pytest.raises(UserError, match="n.arrow: column 'text' holds int64, not text"):
         rows_of([str(tmp_path / "n.arrow")])
+
+
+def test_a_units_small_batches_are_joined_up_to_batch_rows_in_order(tmp_path):
+    rows = [f"r{i} x" for i in range(60)]
+    for i in range(6):  # 10 rows a file
+        (tmp_path / f"f{i}.txt").write_text("\n".join(rows[10 * i:10 * i + 10]) + "\n")
+    write_parquet(str(tmp_path / "g.parquet"), ["p q"] * 5)
+    feather.write_feather(pa.table({"text": pa.array(["v w"] * 3, pa.large_string())}), str(tmp_path / "h.arrow"))
+    (unit,) = units(discover([str(tmp_path)]))
+    batches = list(read_unit(unit, CorpusConfig(batch_rows=25)))
+    assert [r for b in batches for r in b.to_pylist()] == rows + ["p q"] * 5 + ["v w"] * 3
+    # files of 10 rows in pairs, the Parquet file's 5 rows with the last pair, the large strings apart
+    assert [len(b) for b in batches] == [20, 20, 25, 3]
 
 
 def test_text_file_larger_than_one_chunk_keeps_every_line(tmp_path, monkeypatch):
