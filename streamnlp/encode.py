@@ -42,15 +42,13 @@ class Block:
 
 def encode_words(words: pa.Array, lengths: np.ndarray, vocab: Vocab, unk: int | None,
                  eos: int | None, max_sentence: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, sentence lengths) of one batch's tokens (strings, or dictionary-encoded: then only the
-    dictionary is looked up) with `lengths` tokens per row. Unknown words are dropped, or mapped to
-    `unk`; `eos`, when given, ends every row. Rows left empty are dropped; rows longer than
-    `max_sentence` ids are cut into sentences of that many (the last one shorter)."""
-    if pa.types.is_dictionary(words.type):
-        to_id = pc.fill_null(pc.index_in(words.dictionary, value_set=vocab.arrow), -1).to_numpy()
-        ids = to_id[words.indices.to_numpy()]
-    else:
-        ids = pc.fill_null(pc.index_in(words, value_set=vocab.arrow), -1).to_numpy()
+    """(ids, sentence lengths) of one batch's tokens (dictionary-encoded, or strings, encoded here: only
+    the dictionary is looked up, in vocab.strings) with `lengths` tokens per row. Unknown words are
+    dropped, or mapped to `unk`; `eos`, when given, ends every row. Rows left empty are dropped; rows
+    longer than `max_sentence` ids are cut into sentences of that many (the last one shorter)."""
+    if not pa.types.is_dictionary(words.type):
+        words = pc.dictionary_encode(words)
+    ids = vocab.strings.positions(words.dictionary)[words.indices.to_numpy()]
     if unk is None:
         valid = ids >= 0
         if not valid.all():

@@ -7,6 +7,7 @@ raises `min_reduce` by one, as gensim does, so memory stays bounded whatever the
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from .codes import CodesWriter, codes_path
 from .config import VocabConfig
 from .corpus import read_unit, tokenize
 from .errors import UserError
+from .kernels.strings import StringIndex
 from .shards import Shard, units
 from .threads import map_shards
 
@@ -101,6 +103,8 @@ class Vocab:
         self.total_tokens = int(total_tokens)
         self._index: dict[str, int] | None = None
         self._arrow: pa.Array | None = None
+        self._strings: StringIndex | None = None
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.words)
@@ -110,6 +114,14 @@ class Vocab:
         if self._index is None:
             self._index = {w: i for i, w in enumerate(self.words)}
         return self._index
+
+    @property
+    def strings(self) -> StringIndex:
+        """The words' hash index (kernels.strings), built once, by the first of the encoding threads."""
+        with self._lock:
+            if self._strings is None:
+                self._strings = StringIndex(self.arrow)
+        return self._strings
 
     @property
     def arrow(self) -> pa.Array:
