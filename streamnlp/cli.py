@@ -33,8 +33,8 @@ def config_values(args: argparse.Namespace, cls: type) -> dict[str, Any]:
 
 def _inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="folders, files or globs of .parquet/.arrow/.feather/.txt(.gz/.bz2/.zst) shards, "
-                        "or file:// URIs")
+                   help="folders, files or globs of .parquet/.arrow/.feather/.jsonl/.txt shards (.jsonl and .txt "
+                        "also .gz/.bz2/.zst), or file:// URIs")
     p.add_argument("--out", required=True, help="run folder for the outputs (created if missing)")
 
 

@@ -20,7 +20,8 @@ def opt(default: Any, help: str, *, type: type | None = None, choices: tuple | N
 @dataclass
 class CorpusConfig:
     """How shards are read and tokenized (shared by every trainer)."""
-    text_column: str = opt("text", "column of Parquet/Arrow shards that holds the text (one row = one sentence)")
+    text_column: str = opt("text", "column of Parquet/Arrow shards (field of JSON Lines objects) that holds the "
+                                   "text (one row = one sentence)")
     lowercase: bool = opt(False, "lower-case the text before tokenizing")
     token_pattern: str | None = opt(None, "regex whose matches are the tokens (default: split on whitespace)",
                                     type=str)

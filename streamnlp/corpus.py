@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.json as pajson
 
 from .config import CorpusConfig
 from .errors import UserError
@@ -71,9 +72,7 @@ def _read_text(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
     warned = [False]
     rest: list[bytes] = []  # what was read after the last cut
     whole = shard.stop is None  # else a piece (shards.pieces): its bytes, from a line start on
-    codec = compression(shard.path)
-    if codec and not pa.Codec.is_available(codec):
-        raise UserError(f"{shard.path}: this pyarrow cannot decompress {codec}; decompress the file first")
+    codec = _codec(shard)
     with (shard.fs.open_input_stream(shard.path, compression=codec) if whole else
           shard.fs.open_input_file(shard.path)) as f:
         offset, stop = (0, None) if whole else text_bounds(f, shard, TEXT_CHUNK)
@@ -97,9 +96,38 @@ def _read_text(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
                 return
 
 
+def _read_json(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
+    """JSON Lines: the text field of each line's object (other fields are skipped unparsed into columns),
+    in blocks of TEXT_CHUNK bytes. A file where no object has the field is an error, as a missing column is."""
+    codec = _codec(shard)
+    schema = pa.schema([(cfg.text_column, pa.large_string())])
+    seen = 0
+    with shard.fs.open_input_stream(shard.path, compression=codec) as f:
+        try:
+            reader = pajson.open_json(f, read_options=pajson.ReadOptions(block_size=TEXT_CHUNK),
+                                      parse_options=pajson.ParseOptions(explicit_schema=schema,
+                                                                        unexpected_field_behavior="ignore"))
+            for batch in reader:
+                texts = batch.column(0)
+                seen += len(texts) - texts.null_count
+                yield texts
+        except pa.ArrowInvalid as e:
+            raise UserError(f"{shard.path}: {str(e).splitlines()[0]}; each line must be a JSON object whose "
+                            f"{cfg.text_column!r} is a string (--text-column names the field)") from None
+    if seen == 0:
+        raise UserError(f"{shard.path}: no line has a {cfg.text_column!r} field; pass --text-column NAME")
+
+
+def _codec(shard: Shard) -> str | None:
+    codec = compression(shard.path)
+    if codec and not pa.Codec.is_available(codec):
+        raise UserError(f"{shard.path}: this pyarrow cannot decompress {codec}; decompress the file first")
+    return codec
+
+
 def read_shard(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
     """Record batches (string arrays, one row per sentence) of one shard; shard errors become UserError."""
-    reader = _read_text if shard.fmt == "text" else _read_columnar
+    reader = {"text": _read_text, "json": _read_json}.get(shard.fmt, _read_columnar)
     try:
         yield from reader(shard, cfg)
     except UserError:

@@ -2,8 +2,8 @@
 encoding passes take in parallel (a corpus that is one big file uses every thread too).
 
 Inputs are folders (searched recursively), files, globs or pyarrow filesystem URIs of Parquet,
-Arrow IPC / Feather, or plain text (one sentence per line, optionally .gz, .bz2 or .zst); inside a
-folder, names starting with "." or "_" are skipped (as Spark and Hive do).
+Arrow IPC / Feather, JSON Lines or plain text (one sentence per line; text and JSON Lines optionally
+.gz, .bz2 or .zst); inside a folder, names starting with "." or "_" are skipped (as Spark and Hive do).
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}  # 
 # archives and compressions it cannot stream: named, refused; in a folder, skipped (never read as text)
 UNREADABLE = (".xz", ".lzma", ".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.zst")
 TEXT = (".txt", ".text", *COMPRESSED)
+JSON = tuple(ext + z for ext in (".jsonl", ".ndjson", ".json") for z in ("", *COMPRESSED))  # JSON Lines
 PIECE_BYTES = 8 << 20
 UNIT_BYTES = 1 << 20  # shards smaller than this are counted and encoded together, in order (units)
 
@@ -31,7 +32,7 @@ UNIT_BYTES = 1 << 20  # shards smaller than this are counted and encoded togethe
 @dataclass(frozen=True)
 class Shard:
     path: str
-    fmt: str  # "parquet" | "arrow" | "text"
+    fmt: str  # "parquet" | "arrow" | "json" | "text"
     fs: pafs.FileSystem
     size: int
     mtime: float
@@ -45,7 +46,7 @@ class Shard:
 
 
 def compression(path: str) -> str | None:
-    """The Arrow codec a text file is read through (by its suffix), or None for plain text."""
+    """The Arrow codec a text or JSON Lines file is read through (by its suffix), or None for plain."""
     return next((codec for ext, codec in COMPRESSED.items() if path.lower().endswith(ext)), None)
 
 
@@ -61,6 +62,8 @@ def _fmt(path: str, explicit: bool) -> str | None:
         return "parquet"
     if low.endswith(ARROW):
         return "arrow"
+    if low.endswith(JSON):
+        return "json"
     if low.endswith(TEXT) or explicit:
         return "text"
     return None
@@ -119,7 +122,8 @@ def discover(inputs: Iterable[str], piece_bytes: int | None = None) -> list[Shar
     for inp in inputs:
         found = _expand(str(inp))
         if not found:
-            raise UserError(f"{inp}: holds no corpus shards (.parquet, .arrow, .feather, .txt, .gz, .bz2, .zst); "
+            raise UserError(f"{inp}: holds no corpus shards (.parquet, .arrow, .feather, .jsonl, .txt, .gz, .bz2, "
+                            ".zst); "
                             "point at a folder or files that do")
         shards.extend(p for s in found for p in pieces(s, piece_bytes))
     return shards
@@ -130,7 +134,7 @@ def pieces(shard: Shard, piece_bytes: int) -> list[Shard]:
     uncompressed text file as byte ranges, a Parquet file as runs of row groups (one row group, or an
     Arrow or compressed file, stays whole). They depend on the file alone, never on --threads, so the
     blocks of the encoded corpus do not either."""
-    if shard.size <= piece_bytes or shard.fmt == "arrow" or compression(shard.path):
+    if shard.size <= piece_bytes or shard.fmt in ("arrow", "json") or compression(shard.path):
         return [shard]
     if shard.fmt == "text":
         n = -(-shard.size // piece_bytes)

@@ -35,6 +35,11 @@ def test_an_xz_file_is_refused_by_name(tmp_path):
     assert_user_error(res, "c.txt.xz", "gzip, bzip2 or zstd")
 
 
+def test_json_lines_without_the_text_field(tmp_path):
+    (tmp_path / "c.jsonl").write_text('{"body": "a b c"}\n' * 20)
+    assert_user_error(run_cli("word2vec", tmp_path / "c.jsonl", "--out", tmp_path / "o"), "c.jsonl", "--text-column")
+
+
 def test_corrupt_shard(tmp_path):
     good = write_parquet(str(tmp_path / "g.parquet"), ["a b c d"] * 200)
     (tmp_path / "c").mkdir()

@@ -62,6 +62,31 @@ def test_bzip2_and_zstd_text_read_as_their_lines_and_an_xz_file_is_refused(tmp_p
     assert rows_of([str(tmp_path)]) == ["a b", "c d e"] * 100  # in a folder: neither is a shard
 
 
+def test_json_lines_read_their_text_field_plain_and_compressed(tmp_path):
+    import json
+    lines = [{"id": i, "text": f"w{i} x", "meta": {"tags": ["a", "b"], "n": 1.5}} for i in range(300)]
+    lines[7]["text"] = None
+    data = "".join(json.dumps(d) + "\n" for d in lines).encode()
+    (tmp_path / "a.jsonl").write_bytes(data)
+    with pa.CompressedOutputStream(str(tmp_path / "b.jsonl.zst"), "zstd") as f:
+        f.write(data)
+    with gzip.open(tmp_path / "c.json.gz", "wb") as f:
+        f.write(data)
+    want = [d["text"] for d in lines]
+    for name in ("a.jsonl", "b.jsonl.zst", "c.json.gz"):
+        assert rows_of([str(tmp_path / name)]) == want
+    assert rows_of([str(tmp_path)]) == want * 3  # found in a folder by their suffixes
+    (tmp_path / "d.jsonl").write_bytes(b'{"body": "x"}\n')
+    (tmp_path / "e.jsonl").write_bytes(b'{"text": "x"}\n{"text": 5}\n')
+    (tmp_path / "f.jsonl").write_bytes(b"plain text\n")
+    for name, message in [("d", "no line has a 'text' field; pass --text-column"),
+                          ("e", "JSON parse error.*changed from string to number.*must be a JSON object"),
+                          ("f", "JSON parse error.*must be a JSON object")]:
+        with pytest.raises(UserError, match=f"{name}.jsonl: {message}"):
+            rows_of([str(tmp_path / f"{name}.jsonl")])
+    assert rows_of([str(tmp_path / "d.jsonl")], text_column="body") == ["x"]
+
+
 @pytest.mark.parametrize("kind", ["large_string", "string_view", "dictionary"])
 def test_string_views_and_dictionary_encoded_text_read_as_strings(tmp_path, kind):
     """Polars writes Arrow files of string views, pandas' categoricals reach Parquet dictionary-encoded."""

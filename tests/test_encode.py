@@ -165,3 +165,15 @@ def test_many_small_files_encode_as_one_part_with_the_tokens_of_one_file(tmp_pat
     _, one, _ = prepare_corpus([str(tmp_path / "one.txt")], str(tmp_path / "b"), cfg)
     assert len({b.part for b in many.blocks}) == 1 and many.blocks == one.blocks
     assert cached(many) == cached(one)
+
+
+def test_json_lines_encode_as_the_same_text_does(tmp_path):
+    import json
+    rows = random_rows(1500, seed=23)
+    (tmp_path / "t.txt").write_text("\n".join(rows) + "\n")
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps({"id": i, "text": r}) + "\n" for i, r in enumerate(rows)))
+    cfg = VocabConfig(min_count=2, block_tokens=2048)
+    v1, text, _ = prepare_corpus([str(tmp_path / "t.txt")], str(tmp_path / "a"), cfg)
+    v2, lines, _ = prepare_corpus([str(tmp_path / "t.jsonl")], str(tmp_path / "b"), cfg)
+    assert v1.words == v2.words and v1.counts.tolist() == v2.counts.tolist()
+    assert cached(text) == cached(lines)
