@@ -68,53 +68,60 @@ def _decode(raw: bytes, shard: Shard, offset: int, warned: list[bool]) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
-def _read_text(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
-    warned = [False]
+def _line_buffers(shard: Shard) -> Iterator[tuple[int, bytes]]:
+    """(offset, bytes) of a text or JSON Lines file (or piece: shards.pieces) in runs of whole lines of
+    about TEXT_CHUNK bytes; a text line longer than that is cut after a space (read as rows cut at
+    spaces), a JSON line never."""
     rest: list[bytes] = []  # what was read after the last cut
-    whole = shard.stop is None  # else a piece (shards.pieces): its bytes, from a line start on
-    codec = _codec(shard)
-    with (shard.fs.open_input_stream(shard.path, compression=codec) if whole else
+    whole = shard.stop is None  # else a piece: its bytes, from a line start on
+    spaces = shard.fmt == "text"
+    with (shard.fs.open_input_stream(shard.path, compression=_codec(shard)) if whole else
           shard.fs.open_input_file(shard.path)) as f:
         offset, stop = (0, None) if whole else text_bounds(f, shard, TEXT_CHUNK)
         if not whole:
             f.seek(offset)
         while True:
             chunk = f.read(TEXT_CHUNK if stop is None else min(TEXT_CHUNK, stop - f.tell()))
-            # cut after the chunk's last line; in a line longer than a chunk, after its last space
-            cut = (chunk.rfind(b"\n") + 1) or (chunk.rfind(b" ") + 1 if len(chunk) == TEXT_CHUNK else 0)
-            if chunk and not cut:  # the end of the piece, or a chunk all one word: read on
+            # cut after the chunk's last line; in a text line longer than a chunk, after its last space
+            cut = (chunk.rfind(b"\n") + 1) or (chunk.rfind(b" ") + 1 if spaces and len(chunk) == TEXT_CHUNK else 0)
+            if chunk and not cut:  # the end of the piece, or a chunk all one word or one object: read on
                 rest.append(chunk)
                 continue
             data = b"".join([*rest, chunk[:cut]])
             rest = [chunk[cut:]]
             if data:
-                lines = _decode(data, shard, offset, warned).splitlines()
+                yield offset, data
                 offset += len(data)
-                for i in range(0, len(lines), cfg.batch_rows):
-                    yield pa.array(lines[i:i + cfg.batch_rows], type=pa.string())
             if not chunk:
                 return
 
 
+def _read_text(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
+    warned = [False]
+    for offset, data in _line_buffers(shard):
+        lines = _decode(data, shard, offset, warned).splitlines()
+        for i in range(0, len(lines), cfg.batch_rows):
+            yield pa.array(lines[i:i + cfg.batch_rows], type=pa.string())
+
+
 def _read_json(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
-    """JSON Lines: the text field of each line's object (other fields are skipped unparsed into columns),
-    in blocks of TEXT_CHUNK bytes. A file where no object has the field is an error, as a missing column is."""
-    codec = _codec(shard)
-    schema = pa.schema([(cfg.text_column, pa.large_string())])
+    """JSON Lines: the text field of each line's object (other fields are skipped, not parsed into
+    columns), parsed by Arrow a run of whole lines at a time. A whole file where no object has the field
+    is an error, as a missing column is."""
+    options = pajson.ParseOptions(explicit_schema=pa.schema([(cfg.text_column, pa.large_string())]),
+                                  unexpected_field_behavior="ignore")
     seen = 0
-    with shard.fs.open_input_stream(shard.path, compression=codec) as f:
+    for _, data in _line_buffers(shard):
         try:
-            reader = pajson.open_json(f, read_options=pajson.ReadOptions(block_size=TEXT_CHUNK),
-                                      parse_options=pajson.ParseOptions(explicit_schema=schema,
-                                                                        unexpected_field_behavior="ignore"))
-            for batch in reader:
-                texts = batch.column(0)
-                seen += len(texts) - texts.null_count
-                yield texts
+            table = pajson.read_json(pa.BufferReader(data), parse_options=options,
+                                     read_options=pajson.ReadOptions(block_size=len(data) + 1))
         except pa.ArrowInvalid as e:
             raise UserError(f"{shard.path}: {str(e).splitlines()[0]}; each line must be a JSON object whose "
                             f"{cfg.text_column!r} is a string (--text-column names the field)") from None
-    if seen == 0:
+        for texts in table.column(0).chunks:
+            seen += len(texts) - texts.null_count
+            yield texts
+    if seen == 0 and shard.stop is None:
         raise UserError(f"{shard.path}: no line has a {cfg.text_column!r} field; pass --text-column NAME")
 
 

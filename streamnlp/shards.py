@@ -131,12 +131,12 @@ def discover(inputs: Iterable[str], piece_bytes: int | None = None) -> list[Shar
 
 def pieces(shard: Shard, piece_bytes: int) -> list[Shard]:
     """The shard as pieces of about `piece_bytes`, in order, that together read as the shard: an
-    uncompressed text file as byte ranges, a Parquet file as runs of row groups (one row group, or an
-    Arrow or compressed file, stays whole). They depend on the file alone, never on --threads, so the
-    blocks of the encoded corpus do not either."""
-    if shard.size <= piece_bytes or shard.fmt in ("arrow", "json") or compression(shard.path):
+    uncompressed text or JSON Lines file as byte ranges, a Parquet file as runs of row groups (one row
+    group, or an Arrow or compressed file, stays whole). They depend on the file alone, never on
+    --threads, so the blocks of the encoded corpus do not either."""
+    if shard.size <= piece_bytes or shard.fmt == "arrow" or compression(shard.path):
         return [shard]
-    if shard.fmt == "text":
+    if shard.fmt in ("text", "json"):
         n = -(-shard.size // piece_bytes)
         return [replace(shard, start=k * shard.size // n, stop=(k + 1) * shard.size // n) for k in range(n)]
     try:
@@ -175,8 +175,11 @@ def units(shards: list[Shard]) -> list[list[Shard]]:
 
 
 def text_bounds(f: pa.NativeFile, shard: Shard, chunk: int) -> tuple[int, int]:
-    """The bytes a text piece reads: each nominal end moved to the start of the line after it (or, in a
-    line longer than `chunk`, to the next space: such lines are read as rows cut at spaces anyway)."""
+    """The bytes a text or JSON Lines piece reads: each nominal end moved to the start of the line after
+    it (or, in a text line longer than `chunk`, to the next space: such lines are read as rows cut at
+    spaces anyway; a JSON line is never cut)."""
+    lines_only = shard.fmt == "json"
+
     def cut(x: int) -> int:
         if x <= 0:
             return 0
@@ -186,7 +189,7 @@ def text_bounds(f: pa.NativeFile, shard: Shard, chunk: int) -> tuple[int, int]:
             if not window:  # the file shrank since it was listed
                 break
             at = window.find(b"\n")
-            if at < 0 and len(window) == chunk:  # no line ends within a chunk
+            if at < 0 and len(window) == chunk and not lines_only:  # no line ends within a chunk
                 at = window.find(b" ")
             if at >= 0:
                 return pos + at + 1

@@ -41,6 +41,19 @@ def test_a_piece_boundary_inside_a_line_longer_than_a_chunk_cuts_it_at_a_space(t
     assert " ".join(got).split() == " ".join(whole).split() == ["first", "line", *words, "last", "line"]
 
 
+def test_json_lines_pieces_read_as_the_whole_file_and_never_cut_a_line(tmp_path, monkeypatch):
+    import json
+    monkeypatch.setattr(corpus, "TEXT_CHUNK", 64)  # the long line below spans many chunks
+    rows = random_rows(300, seed=3) + [" ".join(f"w{i}" for i in range(500))] + random_rows(100, seed=4)
+    path = tmp_path / "t.jsonl"
+    path.write_text("".join(json.dumps({"n": i, "text": r}) + "\n" for i, r in enumerate(rows)))
+    whole, one = rows_of(path, 1 << 30)
+    assert len(one) == 1 and whole == rows
+    for piece_bytes in [5000, 997, 100]:
+        got, shards = rows_of(path, piece_bytes)
+        assert got == rows and len(shards) > 1, piece_bytes
+
+
 def test_parquet_pieces_are_runs_of_row_groups(tmp_path):
     rows = random_rows(3000, seed=5)
     path = tmp_path / "p.parquet"
