@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import glob
 import hashlib
 import json
 import os
@@ -90,19 +89,21 @@ def quality(vectors: str) -> dict:
 
 
 def line_sentence(corpus: str) -> str:
-    """The corpus as one sentence per line (gensim's corpus_file input), made once and cached in /tmp; a
-    corpus that is a text file already is one."""
-    if os.path.isfile(corpus):
+    """The corpus as one sentence per line (the peers' input), the rows streamnlp reads from it in order,
+    made once and cached in /tmp; a corpus that is one plain text file already is one."""
+    from streamnlp.config import CorpusConfig
+    from streamnlp.corpus import read_shard
+    from streamnlp.shards import compression, discover
+    shards = discover([corpus])
+    if os.path.isfile(corpus) and shards[0].fmt == "text" and compression(corpus) is None:
         return corpus
-    import pyarrow.parquet as pq
-    shards = sorted(glob.glob(os.path.join(corpus, "**", "*.parquet"), recursive=True))
-    key = hashlib.sha1(repr([(p, os.path.getsize(p)) for p in shards]).encode()).hexdigest()[:12]
+    key = hashlib.sha1(repr([s.key()[:4] for s in shards]).encode()).hexdigest()[:12]
     path = os.path.join(tempfile.gettempdir(), f"streamnlp-bench-{key}.txt")
     if not os.path.exists(path):
-        with open(path + ".tmp", "w") as f:
-            for p in shards:
-                for s in pq.read_table(p, columns=["text"]).column("text").to_pylist():
-                    f.write(s + "\n")
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            for shard in shards:
+                for texts in read_shard(shard, CorpusConfig()):
+                    f.write("".join((t or "") + "\n" for t in texts.to_pylist()))
         os.replace(path + ".tmp", path)
     return path
 
