@@ -131,6 +131,11 @@ class EncodedCorpus:
         self.starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in blocks])]).astype(np.int64)
         self.n_tokens = int(self.starts[-1])
 
+    @property
+    def layout(self) -> str:
+        """The blocks' sizes in order, hashed: what a checkpoint's (epoch, block) position counts in."""
+        return hashlib.sha1(json.dumps([[b.n_tokens, b.n_sents] for b in self.blocks]).encode()).hexdigest()
+
     @classmethod
     def open(cls, folder: str) -> EncodedCorpus:
         """The finished cache in `folder` (as written by encode_corpus)."""

@@ -46,7 +46,7 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
     threads = threads_or_default(cfg.threads)
     with thread_limits(threads):
         vocab, corpus, timings = prepare_corpus(
-            inputs, out, cfg, reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
+            inputs, out, cfg, resume=saved[1] if saved is not None else None)
         t0 = time.perf_counter()
         co = cooccurrences(corpus, len(vocab), cfg.window, cfg.memory, os.path.join(out, "cooccur"), cfg.seed)
         count_seconds = time.perf_counter() - t0
@@ -55,7 +55,7 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
         else:
             params = init_params(len(vocab), cfg.dim, cfg.seed)
             state = {"epoch": 0, "bucket": 0, "cost": 0.0, "epoch_cost": [], "skipped": 0, "train_seconds": 0.0,
-                     "corpus_tokens": vocab.total_tokens}
+                     "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
         state = _epochs(params, co, state, ckpt_dir, cfg, threads)
     t_out = time.perf_counter()
     vectors = params["W"] + params["C"]

@@ -76,7 +76,7 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
     t_start = time.perf_counter()
     cfg, inputs, ckpt_dir, saved = rundir.start_run(LMConfig, inputs, out, config)
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg, lm_vocab_size=cfg.vocab_size,
-                                            reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
+                                            resume=saved[1] if saved is not None else None)
     streams = Streams(corpus, cfg.batch, inputs[0])
     valid = Streams(_encode_other(cfg.valid, vocab, cfg, os.path.join(out, "valid-cache")), cfg.batch,
                     f"--valid {cfg.valid[0]}") if cfg.valid else None
@@ -86,7 +86,8 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
         state, h = saved[1], saved[0]["h"]
     else:
         state = {"epoch": 0, "pos": 0, "lr": cfg.lr, "train_seconds": 0.0, "train_tokens": 0, "loss": 0.0,
-                 "epoch_loss": [], "valid_perplexity": [], "corpus_tokens": vocab.total_tokens}
+                 "epoch_loss": [], "valid_perplexity": [], "corpus_tokens": vocab.total_tokens,
+                 "corpus_layout": corpus.layout}
         h = model.zero_state(cfg.batch)
     threads = threads_or_default(cfg.threads)
     with thread_limits(threads):

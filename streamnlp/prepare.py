@@ -19,6 +19,7 @@ from .codes import fresh_folder
 from .config import VocabConfig
 from .corpus import token_settings
 from .encode import EncodedCorpus, encode_corpus
+from .errors import UserError
 from .shards import Shard, discover
 from .vocab import EOS, UNK, Vocab, build_lm_vocab, build_vocab
 
@@ -26,12 +27,13 @@ VOCAB = "vocab.tsv"  # the counted vocabulary, in the cache folder as in the run
 VOCAB_KEY = "vocab-key.json"  # what it was counted from: {"key": ..., "total_tokens": ...}
 
 
-def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_vocab: int | None = None,
+def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, resume: dict | None = None,
                    lm_vocab_size: int | None = None) -> tuple[Vocab, EncodedCorpus, dict[str, float]]:
     """Vocabulary (counted, or taken from the cache folder if vocab_key matches, and saved as
     OUT/vocab.tsv) and the encoded corpus in the cache folder, cfg.cache_dir or OUT/cache.
-    `reuse_vocab` (the corpus's token count, saved by a checkpoint) reads OUT/vocab.tsv back instead of
-    counting again. With `lm_vocab_size` the vocabulary is a language model's (top words, </s>,
+    `resume` (a checkpoint's state, with the corpus's token count and block layout) reads OUT/vocab.tsv
+    back instead of counting again, and refuses a corpus whose blocks are no longer the ones the
+    checkpoint's position counts. With `lm_vocab_size` the vocabulary is a language model's (top words, </s>,
     <unk>): unknown words map to <unk> and every row ends with </s>."""
     t0 = time.perf_counter()
     shards = discover(inputs)
@@ -41,8 +43,8 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_voca
     codes = None  # the counting pass's dictionary-encoded tokens (codes.py), for the encoding pass
     key = vocab_key(shards, cfg, lm_vocab_size)
     try:
-        if reuse_vocab is not None and os.path.exists(vocab_path):
-            vocab = Vocab.load(vocab_path, total_tokens=reuse_vocab)
+        if resume is not None and os.path.exists(vocab_path):
+            vocab = Vocab.load(vocab_path, total_tokens=resume["corpus_tokens"])
         else:
             vocab = _cached_vocab(cache, key)
             if vocab is None:
@@ -59,6 +61,10 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, reuse_voca
         if codes is not None:
             shutil.rmtree(codes, ignore_errors=True)
     pa.default_memory_pool().release_unused()  # Arrow's allocator keeps the passes' freed buffers otherwise
+    if resume is not None and resume.get("corpus_layout", corpus.layout) != corpus.layout:
+        raise UserError(f"--resume: the corpus's blocks are not those {out}'s checkpoint was trained on (the "
+                        "inputs, or how they are cut into blocks, changed); resume with the same inputs or "
+                        "start a new run")
     t2 = time.perf_counter()
     return vocab, corpus, {"vocab_seconds": t1 - t0, "encode_seconds": t2 - t1}
 

@@ -121,7 +121,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     cfg, inputs, ckpt_dir, saved = rundir.start_run(Word2VecConfig, inputs, out, config)
     compiling = in_background(warm_up, cfg)  # Arrow's passes leave the GIL free most of the time
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg,
-                                            reuse_vocab=saved[1]["corpus_tokens"] if saved is not None else None)
+                                            resume=saved[1] if saved is not None else None)
     compile_seconds = compiling()
     prob, alias = vocab.noise_table(cfg.ns_exponent)
     resumed = saved is not None
@@ -132,7 +132,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     else:
         syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed, spare)
         state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0,
-                 "corpus_tokens": vocab.total_tokens}
+                 "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
     schedule = Schedule(corpus, cfg.effective_regions())
     start = state["epoch"] + int(schedule.starts[state["block"]]) / corpus.n_tokens
     trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)

@@ -1,5 +1,6 @@
 """Checkpoints: a run killed with SIGKILL after a checkpoint finishes with --resume, bit for bit (1 thread)."""
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -7,7 +8,10 @@ import time
 
 import numpy as np
 import pytest
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, random_rows
+
+import streamnlp
+from streamnlp.errors import UserError
 
 
 @pytest.mark.parametrize("command, extra, output", [
@@ -67,3 +71,19 @@ def test_resume_from_a_checkpoint_taken_after_an_epochs_last_block(tmp_path, mon
     monkeypatch.setattr(w2v.Trainer, "block", block)
     resumed = w2v.train_word2vec(SAMPLE, str(tmp_path / "run"), resume=True, **args)
     assert np.array_equal(resumed.vectors, full.vectors)
+
+
+@pytest.mark.parametrize("train", ["word2vec", "glove", "lm"])
+def test_resume_refuses_a_corpus_cut_into_other_blocks_and_takes_a_touched_one(tmp_path, train):
+    """A checkpoint's position counts blocks: after the inputs changed it would name other text."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("\n".join(random_rows(2000, seed=8)) + "\n")
+    run = getattr(streamnlp, f"train_{train}")
+    kw = dict(threads=1, epochs=1, **({"vocab_size": 50} if train == "lm" else {"dim": 8, "write_text": False}))
+    run(str(corpus), str(tmp_path / "run"), **kw)
+    os.utime(corpus / "a.txt", (1e9, 1e9))  # the same text, another time: the same blocks
+    run(str(corpus), str(tmp_path / "run"), resume=True, **kw)
+    (corpus / "b.txt").write_text("\n".join(random_rows(200, seed=9)) + "\n")
+    with pytest.raises(UserError, match="--resume: the corpus's blocks are not those"):
+        run(str(corpus), str(tmp_path / "run"), resume=True, **kw)
