@@ -33,8 +33,8 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, resume: di
     OUT/vocab.tsv) and the encoded corpus in the cache folder, cfg.cache_dir or OUT/cache.
     `resume` (a checkpoint's state, with the corpus's token count and block layout) reads OUT/vocab.tsv
     back instead of counting again, and refuses a corpus whose blocks are no longer the ones the
-    checkpoint's position counts. With `lm_vocab_size` the vocabulary is a language model's (top words, </s>,
-    <unk>): unknown words map to <unk> and every row ends with </s>."""
+    checkpoint's position counts. With `lm_vocab_size` the vocabulary is a language model's (top
+    words, </s>, <unk>): unknown words map to <unk> and every row ends with </s>."""
     t0 = time.perf_counter()
     shards = discover(inputs)
     vocab_path = os.path.join(out, "vocab.tsv")

@@ -123,8 +123,7 @@ def discover(inputs: Iterable[str], piece_bytes: int | None = None) -> list[Shar
         found = _expand(str(inp))
         if not found:
             raise UserError(f"{inp}: holds no corpus shards (.parquet, .arrow, .feather, .jsonl, .txt, .gz, .bz2, "
-                            ".zst); "
-                            "point at a folder or files that do")
+                            ".zst); point at a folder or files that do")
         shards.extend(p for s in found for p in pieces(s, piece_bytes))
     return shards
 
