@@ -25,7 +25,8 @@ class CorpusConfig:
     lowercase: bool = opt(False, "lower-case the text before tokenizing")
     token_pattern: str | None = opt(None, "regex whose matches are the tokens (default: split on whitespace)",
                                     type=str)
-    batch_rows: int = opt(4096, "rows per record batch read from a shard (bounds reader memory)", lo=1)
+    batch_rows: int = opt(4096, "rows per record batch read from a shard, small files' rows joined up to it "
+                                "(bounds reader memory)", lo=1)
     cache_dir: str | None = opt(None, "where the encoded token blocks go (default: OUT/cache)", type=str)
     block_tokens: int = opt(1 << 20, "tokens per encoded block (one unit of streaming and of Hogwild work)",
                             lo=1024)
