@@ -22,14 +22,14 @@ def codes_path(folder: str, part: int) -> str:
     return os.path.join(folder, f"part-{part:05d}.arrows")
 
 
-def fresh_folder(cache: str) -> str:
-    """An empty folder `codes-PID` in `cache` for this process's codes; those that processes no longer
-    running left there (a killed run) are deleted first."""
-    for name in os.listdir(cache):
-        pid = name.removeprefix("codes-")
-        if name.startswith("codes-") and pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(os.path.join(cache, name), ignore_errors=True)
-    path = os.path.join(cache, f"codes-{os.getpid()}")
+def fresh_folder(cache: str, name: str = "codes") -> str:
+    """An empty folder `NAME-PID` in `cache` for this process (its codes, or blocks being encoded); what
+    killed runs left there (`codes-PID`, `*.tmp-PID` of processes no longer running) is deleted first."""
+    for entry in os.listdir(cache):
+        head, _, pid = entry.rpartition("-")
+        if (head == "codes" or head.endswith(".tmp")) and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(os.path.join(cache, entry), ignore_errors=True)
+    path = os.path.join(cache, f"{name}-{os.getpid()}")
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)
     return path

@@ -1,8 +1,11 @@
 """Encoding pass: token ids as int32 blocks in an on-disk cache, written once, streamed back every epoch.
 
-Cache layout (one folder): per unit (a file, a piece of one, or a run of small files: shards.units)
-`part-NNNNN.ids` (int32 ids) and `part-NNNNN.lens` (int32 tokens per sentence), `manifest.json` (written last: a killed
-encode is never mistaken for a finished one) with the block index. A sentence is a row's words, or
+Cache layout: in the cache folder, one folder `blocks-KEY` per encoding (KEY: inputs, vocabulary and
+settings, cache_key) holding per unit (a file, a piece of one, or a run of small files: shards.units)
+`part-NNNNN.ids` (int32 ids) and `part-NNNNN.lens` (int32 tokens per sentence), and `manifest.json`
+with the block index. A run encodes into a folder of its own and renames it into place when done,
+and deletes only the encodings no run holds (blocklock): runs sharing a cache folder never read
+another's half-written blocks nor lose the ones they train from. A sentence is a row's words, or
 `max_sentence_length` of them where the row is longer (as gensim cuts them). A block is whole
 sentences, about `block_tokens` tokens; a sentence longer than that is one larger block, never cut.
 Units encode in parallel threads.
@@ -12,15 +15,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import IO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import blocklock
 from .atomic import write_json
-from .codes import codes_path, read_codes
+from .codes import codes_path, fresh_folder, read_codes
 from .config import CorpusConfig
 from .corpus import prefetch, read_unit, token_settings, tokenize
 from .errors import UserError
@@ -28,7 +34,7 @@ from .shards import Shard, units
 from .threads import map_shards
 from .vocab import Vocab
 
-FORMAT = 2  # 2: a part per unit of shards (shards.units), not per shard
+FORMAT = 2  # 2: a part per unit of shards (shards.units), not per shard; a folder per encoding
 
 
 @dataclass
@@ -125,8 +131,9 @@ class EncodedCorpus:
     """The block cache of one corpus and vocabulary; `iter_blocks` streams it with a prefetch thread.
     `starts[i]` is the corpus position of block i's first token; `key` names inputs, vocabulary, settings."""
 
-    def __init__(self, folder: str, blocks: list[Block], key: str):
+    def __init__(self, folder: str, blocks: list[Block], key: str, hold: IO | None = None):
         self.folder, self.blocks, self.key = folder, blocks, key
+        self.hold = hold  # blocklock's shared hold on the folder while this corpus reads it
         self._ids: dict[int, np.ndarray] = {}  # part -> its token file, memory-mapped on first read_span
         self.starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in blocks])]).astype(np.int64)
         self.n_tokens = int(self.starts[-1])
@@ -137,11 +144,13 @@ class EncodedCorpus:
         return hashlib.sha1(json.dumps([[b.n_tokens, b.n_sents] for b in self.blocks]).encode()).hexdigest()
 
     @classmethod
-    def open(cls, folder: str) -> EncodedCorpus:
-        """The finished cache in `folder` (as written by encode_corpus)."""
+    def open(cls, folder: str, hold: IO | None = None) -> EncodedCorpus:
+        """The finished encoding in `folder` (as written by encode_corpus), held by `hold` (blocklock) or a
+        hold taken now."""
+        hold = hold or blocklock.hold(folder)
         with open(os.path.join(folder, "manifest.json")) as f:
             meta = json.load(f)
-        return cls(folder, [Block(*b) for b in meta["blocks"]], meta["key"])
+        return cls(folder, [Block(*b) for b in meta["blocks"]], meta["key"], hold)
 
     def read_block(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids int32[n], sentence offsets int64[n_sents + 1]) of block i."""
@@ -182,20 +191,52 @@ class EncodedCorpus:
 
 def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: str, unk: int | None = None,
                   eos: int | None = None, threads: int | None = None, codes: str | None = None) -> EncodedCorpus:
-    """Encode every shard into `folder`, or reuse the cache there if it was made from the same inputs.
-    `codes`: the folder the counting pass wrote the shards' codes to (count_all), read instead of the shards."""
+    """The blocks of every shard in the cache folder `folder`: those an earlier run encoded from the same
+    inputs, vocabulary and settings, or encoded now. `codes`: the folder the counting pass wrote the
+    shards' codes to (count_all), read instead of the shards."""
     key = cache_key(shards, vocab, cfg, unk, eos)
-    manifest = os.path.join(folder, "manifest.json")
-    if os.path.exists(manifest):
-        cached = EncodedCorpus.open(folder)
-        if cached.key == key:
-            return cached
-        os.unlink(manifest)
-    os.makedirs(folder, exist_ok=True)
+    final = os.path.join(folder, f"blocks-{key}")
+    for _ in range(3):
+        held = blocklock.hold(final)
+        if held is not None:
+            return EncodedCorpus.open(final, held)
+        os.makedirs(folder, exist_ok=True)
+        _drop_format1(folder)
+        tmp = fresh_folder(folder, f"blocks-{key}.tmp")
+        held = blocklock.hold_new(tmp)
+        try:
+            _encode_into(tmp, key, shards, vocab, cfg, unk, eos, threads, codes)
+            os.rename(tmp, final)
+        except OSError:  # another run sharing the cache folder put the same encoding in place first
+            held.close()
+            if not os.path.exists(os.path.join(final, "manifest.json")):
+                raise
+            continue
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        blocklock.prune(folder, keep=final)
+        return EncodedCorpus.open(final, held)
+    raise UserError(f"{folder}: other runs keep replacing this cache folder's encodings; give this run a "
+                    "--cache-dir of its own")
+
+
+def _encode_into(folder: str, key: str, shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, unk: int | None,
+                 eos: int | None, threads: int | None, codes: str | None) -> None:
+    """The units' parts, then the manifest, into `folder`."""
     per_unit = list(map_shards(lambda a: _encode_unit(a[0], a[1], vocab, cfg, folder, unk, eos, codes),
                                list(enumerate(units(shards))), threads, "encoding"))
     blocks = [b for bs in per_unit for b in bs]
     if not blocks:
         raise UserError("no sentence of the corpus has a word of the vocabulary; lower --min-count")
-    write_json(manifest, {"key": key, "blocks": [list(b.__dict__.values()) for b in blocks]})
-    return EncodedCorpus(folder, blocks, key)
+    write_json(os.path.join(folder, "manifest.json"), {"key": key, "blocks": [list(b.__dict__.values())
+                                                                              for b in blocks]})
+
+
+def _drop_format1(folder: str) -> None:
+    """The one-encoding cache that streamnlp wrote before blocks-KEY folders (manifest.json and part
+    files in the cache folder itself) is deleted when a new encoding is made."""
+    if os.path.exists(os.path.join(folder, "manifest.json")):
+        os.unlink(os.path.join(folder, "manifest.json"))
+        for name in os.listdir(folder):
+            if name.startswith("part-") and name.endswith((".ids", ".lens")):
+                os.unlink(os.path.join(folder, name))

@@ -23,9 +23,6 @@ from .errors import UserError
 from .shards import Shard, discover
 from .vocab import EOS, UNK, Vocab, build_lm_vocab, build_vocab
 
-VOCAB = "vocab.tsv"  # the counted vocabulary, in the cache folder as in the run folder
-VOCAB_KEY = "vocab-key.json"  # what it was counted from: {"key": ..., "total_tokens": ...}
-
 
 def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, resume: dict | None = None,
                    lm_vocab_size: int | None = None) -> tuple[Vocab, EncodedCorpus, dict[str, float]]:
@@ -79,21 +76,15 @@ def vocab_key(shards: list[Shard], cfg: VocabConfig, lm_vocab_size: int | None) 
 def _cached_vocab(cache: str, key: str) -> Vocab | None:
     """The vocabulary an earlier run counted into `cache` from the same inputs and settings, or None."""
     try:
-        with open(os.path.join(cache, VOCAB_KEY)) as f:
-            saved = json.load(f)
-    except (OSError, ValueError):
+        with open(os.path.join(cache, f"vocab-{key}.json")) as f:
+            total = json.load(f)["total_tokens"]
+    except (OSError, ValueError, KeyError):
         return None
-    if saved.get("key") != key or not os.path.exists(os.path.join(cache, VOCAB)):
-        return None
-    return Vocab.load(os.path.join(cache, VOCAB), total_tokens=saved["total_tokens"])
+    return Vocab.load(os.path.join(cache, f"vocab-{key}.tsv"), total_tokens=total)
 
 
 def _cache_vocab(cache: str, key: str, vocab: Vocab) -> None:
-    """Keep the vocabulary for later runs; the key goes first out and last in, so a run killed between
-    the two files leaves no key that names another vocabulary."""
-    try:
-        os.unlink(os.path.join(cache, VOCAB_KEY))
-    except FileNotFoundError:
-        pass
-    vocab.save(os.path.join(cache, VOCAB))
-    write_json(os.path.join(cache, VOCAB_KEY), {"key": key, "total_tokens": vocab.total_tokens})
+    """Keep the vocabulary for later runs as vocab-KEY.tsv, then vocab-KEY.json (its token count), which
+    says the .tsv is whole; each written atomically."""
+    vocab.save(os.path.join(cache, f"vocab-{key}.tsv"))
+    write_json(os.path.join(cache, f"vocab-{key}.json"), {"total_tokens": vocab.total_tokens})

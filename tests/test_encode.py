@@ -1,4 +1,5 @@
 """encode.py: the block cache holds exactly the corpus ids, in whole sentences, and is reused when valid."""
+import gc
 import os
 import subprocess
 import sys
@@ -98,14 +99,35 @@ def test_cache_is_reused_only_for_the_same_inputs(tmp_path, small_corpus):
     vocab = build_vocab(shards, cfg)
     folder = str(tmp_path / "cache")
     first = encode_corpus(shards, vocab, cfg, folder)
-    stamp = os.path.getmtime(os.path.join(folder, "part-00000.ids"))
+    stamp = os.path.getmtime(os.path.join(first.folder, "part-00000.ids"))
     again = encode_corpus(shards, vocab, cfg, folder)
-    assert os.path.getmtime(os.path.join(folder, "part-00000.ids")) == stamp
-    assert again.n_tokens == first.n_tokens
+    assert again.folder == first.folder and again.n_tokens == first.n_tokens
     lower = encode_corpus(shards, vocab, VocabConfig(min_count=1, lowercase=True, block_tokens=2048), folder)
     assert np.array_equal(np.concatenate([i for _, i, _ in lower.iter_blocks()]),
                           np.concatenate([i for _, i, _ in first.iter_blocks()]))
-    assert lower.blocks != first.blocks
+    assert lower.blocks != first.blocks and lower.folder != first.folder
+    # another encoding leaves the blocks a run still holds as they were: it reads on
+    assert os.path.getmtime(os.path.join(first.folder, "part-00000.ids")) == stamp
+    old = first.folder
+    del first, again
+    gc.collect()  # their holds released: the next new encoding deletes the folder no run holds
+    encode_corpus(shards, vocab, VocabConfig(min_count=1, block_tokens=999), folder)
+    assert not os.path.exists(old) and os.path.exists(lower.folder)
+
+
+def test_an_encoding_appears_whole_and_killed_runs_leftovers_go(tmp_path, small_corpus):
+    cfg = VocabConfig(min_count=1)
+    shards = discover([small_corpus])
+    vocab = build_vocab(shards, cfg)
+    cache = tmp_path / "cache"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (cache / f"blocks-0123.tmp-{dead.pid}").mkdir(parents=True)  # a run killed while encoding
+    (cache / "manifest.json").write_text("{}")  # the cache of format 1
+    (cache / "part-00000.ids").write_bytes(b"x" * 8)
+    corpus = encode_corpus(shards, vocab, cfg, str(cache))
+    assert sorted(os.listdir(cache)) == [os.path.basename(corpus.folder)]
+    assert "manifest.json" in os.listdir(corpus.folder)
 
 
 def test_read_span_crosses_blocks_and_shards_and_refuses_a_truncated_cache(tmp_path, monkeypatch):
@@ -119,7 +141,7 @@ def test_read_span_crosses_blocks_and_shards_and_refuses_a_truncated_cache(tmp_p
     assert len({b.part for b in corpus.blocks}) == 2 and len(corpus.blocks) > 4
     for start, count in [(0, len(flat)), (490, 30), (int(corpus.starts[3]) - 1, 700), (len(flat) - 5, 5)]:
         assert np.array_equal(corpus.read_span(start, count), flat[start:start + count])
-    cache = str(tmp_path / "cache")
+    cache = corpus.folder
     ids_file = os.path.join(cache, sorted(f for f in os.listdir(cache) if "ids" in f)[-1])
     os.truncate(ids_file, os.path.getsize(ids_file) - 40)
     fresh = type(corpus).open(cache)

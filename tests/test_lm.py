@@ -28,7 +28,8 @@ def test_streams_are_contiguous_slices_of_the_token_sequence(tmp_path):
     rows = [f"w{i} w{i + 1} w{i + 2}" for i in range(0, 300, 3)]
     write_parquet(str(tmp_path / "c" / "a.parquet"), rows)
     m = train_lm(str(tmp_path / "c"), str(tmp_path / "run"), **{**SMALL, "batch": 3, "bptt": 5}, threads=1)
-    corpus = EncodedCorpus.open(str(tmp_path / "run" / "cache"))
+    (blocks,) = (tmp_path / "run" / "cache").glob("blocks-*")  # the run's one encoding
+    corpus = EncodedCorpus.open(str(blocks))
     seq = np.concatenate([ids for _, ids, _ in corpus.iter_blocks()])
     s = Streams(corpus, 3, "test")
     w = s.window(5, 5)

@@ -30,10 +30,32 @@ def test_a_run_on_a_counted_corpus_skips_counting_and_trains_the_same(tmp_path, 
     assert run("c", dim=8)[1] == first[1] and len(counted) == 1  # a model setting: the same counts
     run("d", min_count=3)
     assert len(counted) == 2  # a counting setting
-    run("e", min_count=2)
-    assert len(counted) == 3  # the cache holds the last vocabulary counted
+    assert run("e", min_count=2) == first and len(counted) == 2  # the cache keeps each vocabulary counted
     with open(corpus, "a") as f:
         f.write("w1 w2 w3\n")
     run("f")
-    assert len(counted) == 4  # the corpus changed (its size and time)
+    assert len(counted) == 3  # the corpus changed (its size and time)
     assert not [n for n in os.listdir(tmp_path / "cache") if n.startswith("codes-")]
+
+
+def test_runs_sharing_a_cache_folder_at_once_train_as_with_their_own(tmp_path):
+    """Each encoding has its own folder, renamed into place when whole: two runs at once with other
+    settings neither read the other's blocks nor overwrite the ones the other trains from."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(random_rows(20000, seed=5)) + "\n")
+
+    def args(name, min_count, cache):
+        return [sys.executable, "-m", "streamnlp", "word2vec", str(corpus), "--out", str(tmp_path / name),
+                "--threads", "1", "--epochs", "1", "--dim", "16", "--min-count", str(min_count),
+                "--block-tokens", "4096", "--no-write-text", "--cache-dir", str(tmp_path / cache)]
+    runs = {"a": 2, "b": 3, "c": 2}  # c: a's settings, at the same time
+    together = [subprocess.Popen(args(name, m, "shared"), cwd=ROOT, stderr=subprocess.PIPE) for name, m in runs.items()]
+    assert all(p.wait() == 0 for p in together), [p.stderr.read() for p in together]
+    for m in (2, 3):
+        subprocess.run(args(f"own{m}", m, f"own{m}"), cwd=ROOT, check=True, capture_output=True)
+    vectors = {name: open(tmp_path / name / "vectors.bin", "rb").read() for name in ("a", "b", "c", "own2", "own3")}
+    assert vectors["a"] == vectors["c"] == vectors["own2"] and vectors["b"] == vectors["own3"]
