@@ -1,5 +1,5 @@
-"""Corpus streaming: bounded-memory record-batch reading of a shard (shards.py finds them), tokenizing
-with pyarrow compute.
+"""Corpus streaming: bounded-memory record-batch reading of a shard (Parquet, Arrow, JSON Lines, text)
+or a unit of small ones (shards.py finds and groups them), tokenizing with pyarrow compute.
 
 One row is one sentence; rows are never truncated. A text line longer than TEXT_CHUNK bytes (text8's
 one line) is read as rows of under twice that, cut at spaces, so memory stays bounded. Text files must

@@ -74,13 +74,14 @@ def vocab_key(shards: list[Shard], cfg: VocabConfig, lm_vocab_size: int | None) 
 
 
 def _cached_vocab(cache: str, key: str) -> Vocab | None:
-    """The vocabulary an earlier run counted into `cache` from the same inputs and settings, or None."""
+    """The vocabulary an earlier run counted into `cache` from the same inputs and settings, or None (also
+    for one partly deleted: the cache is counted again, not an error)."""
     try:
         with open(os.path.join(cache, f"vocab-{key}.json")) as f:
             total = json.load(f)["total_tokens"]
-    except (OSError, ValueError, KeyError):
+        return Vocab.load(os.path.join(cache, f"vocab-{key}.tsv"), total_tokens=total)
+    except (OSError, ValueError, KeyError, UserError):
         return None
-    return Vocab.load(os.path.join(cache, f"vocab-{key}.tsv"), total_tokens=total)
 
 
 def _cache_vocab(cache: str, key: str, vocab: Vocab) -> None:

@@ -1,5 +1,6 @@
 """The corpus's shards: the files the INPUT arguments name, a large one as pieces that the counting and
-encoding passes take in parallel (a corpus that is one big file uses every thread too).
+encoding passes take in parallel (a corpus that is one big file uses every thread too), and small ones
+taken together as units of work (a corpus of many small files trains as one file does).
 
 Inputs are folders (searched recursively), files, globs or pyarrow filesystem URIs of Parquet,
 Arrow IPC / Feather, JSON Lines or plain text (one sentence per line; text and JSON Lines optionally
@@ -36,8 +37,8 @@ class Shard:
     fs: pafs.FileSystem
     size: int
     mtime: float
-    # a piece of the file: bytes [start, stop) of a text file, each end moved to the next line's start
-    # (text_bounds), or row groups [start, stop) of a Parquet file; None: the whole file
+    # a piece of the file: bytes [start, stop) of a text or JSON Lines file, each end moved to the next
+    # line's start (text_bounds), or row groups [start, stop) of a Parquet file; None: the whole file
     start: int = 0
     stop: int | None = None
 

@@ -36,6 +36,10 @@ def test_a_run_on_a_counted_corpus_skips_counting_and_trains_the_same(tmp_path, 
     run("f")
     assert len(counted) == 3  # the corpus changed (its size and time)
     assert not [n for n in os.listdir(tmp_path / "cache") if n.startswith("codes-")]
+    for name in os.listdir(tmp_path / "cache"):  # a cache with its vocabularies' word lists deleted
+        if name.endswith(".tsv"):
+            os.unlink(tmp_path / "cache" / name)
+    assert run("g")[1] == run("f")[1] and len(counted) == 4  # counts again, no error
 
 
 def test_runs_sharing_a_cache_folder_at_once_train_as_with_their_own(tmp_path):
