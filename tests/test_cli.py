@@ -35,9 +35,21 @@ def test_an_xz_file_is_refused_by_name(tmp_path):
     assert_user_error(res, "c.txt.xz", "gzip, bzip2 or zstd")
 
 
-def test_json_lines_without_the_text_field(tmp_path):
-    (tmp_path / "c.jsonl").write_text('{"body": "a b c"}\n' * 20)
-    assert_user_error(run_cli("word2vec", tmp_path / "c.jsonl", "--out", tmp_path / "o"), "c.jsonl", "--text-column")
+@pytest.mark.parametrize("lines, needle", [('{"body": "a b c"}\n', "no line has a 'text' field"),
+                                           ('{"text": 5}\n', "JSON parse error"), ("a b c\n", "JSON parse error")])
+def test_json_lines_without_a_text_field_or_not_json(tmp_path, lines, needle):
+    (tmp_path / "c.jsonl").write_text(lines * 20)
+    res = run_cli("word2vec", tmp_path / "c.jsonl", "--out", tmp_path / "o")
+    assert_user_error(res, "c.jsonl", needle, "--text-column")
+
+
+def test_resume_on_inputs_that_changed(tmp_path):
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text("a b c d e f\n" * 500)
+    args = ["word2vec", tmp_path / "c", "--out", tmp_path / "o", "--min-count", "1", "--epochs", "1", "--dim", "8"]
+    assert run_cli(*args).returncode == 0
+    (tmp_path / "c" / "b.txt").write_text("a b c\n" * 100)  # words the vocabulary has: other blocks
+    assert_user_error(run_cli(*args, "--resume"), "--resume", "blocks", "same inputs")
 
 
 def test_corrupt_shard(tmp_path):
