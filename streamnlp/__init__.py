@@ -10,12 +10,13 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 # for the rest of a run; the system allocator returns them (word2vec on realtext: peak RSS 436 -> 374 MiB,
 # same speed). Likewise only if pyarrow is not imported yet, and unless the user chose a pool.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
-from .errors import UserError  # noqa: E402
+from .run.errors import UserError  # noqa: E402
 
 # The public names load their module on first use, so `stream-train word2vec` does not import GloVe's
 # and the language models' modules (0.1 s of every run's start).
-_LAZY = {"KeyedVectors": "vectors", "load_vectors": "vectors", "Vocab": "vocab", "train_word2vec": "word2vec",
-         "train_glove": "glove", "load_lm": "lm", "train_lm": "lm"}
+_LAZY = {"KeyedVectors": "vectors.keyed", "load_vectors": "vectors.keyed", "Vocab": "data.vocab",
+         "train_word2vec": "train.word2vec", "train_glove": "train.glove", "load_lm": "train.lm",
+         "train_lm": "train.lm"}
 
 
 def __getattr__(name: str):

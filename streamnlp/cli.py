@@ -8,9 +8,9 @@ import sys
 from dataclasses import MISSING, fields
 from typing import Any
 
-from .config import GloveConfig, LMConfig, VocabConfig, Word2VecConfig, make_config
-from .errors import UserError
-from .threads import passive_openmp
+from .run.config import GloveConfig, LMConfig, VocabConfig, Word2VecConfig, make_config
+from .run.errors import UserError
+from .run.threads import passive_openmp
 
 
 def add_config_flags(p: argparse.ArgumentParser, cls: type) -> None:
@@ -39,7 +39,7 @@ def _inputs(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_lm(args: argparse.Namespace) -> int:
-    from .lm import train_lm
+    from .train.lm import train_lm
     train_lm(args.inputs, args.out, **config_values(args, LMConfig))
     with open(f"{args.out}/metrics.json") as f:
         m = json.load(f)
@@ -49,14 +49,14 @@ def cmd_lm(args: argparse.Namespace) -> int:
 
 
 def cmd_perplexity(args: argparse.Namespace) -> int:
-    from .lm import load_lm
+    from .train.lm import load_lm
     ppl = load_lm(args.run).perplexity(args.inputs)
     print(json.dumps({"perplexity": ppl}) if args.json else f"perplexity {ppl:.3f}")
     return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .lm import load_lm
+    from .train.lm import load_lm
     if args.tokens < 1 or args.temperature <= 0:
         raise UserError("generate: --tokens must be >= 1 and --temperature > 0")
     print(load_lm(args.run).generate(args.prime, args.tokens, args.temperature, args.seed))
@@ -65,10 +65,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     if args.command == "glove":
-        from .glove import train_glove as train
+        from .train.glove import train_glove as train
         cls = GloveConfig
     else:
-        from .word2vec import train_word2vec as train
+        from .train.word2vec import train_word2vec as train
         cls = Word2VecConfig
     train(args.inputs, args.out, **config_values(args, cls))
     with open(f"{args.out}/metrics.json") as f:
@@ -83,9 +83,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_vocab(args: argparse.Namespace) -> int:
     import os
 
-    from .rundir import prepare
-    from .shards import discover
-    from .vocab import build_vocab
+    from .data.shards import discover
+    from .data.vocab import build_vocab
+    from .run.rundir import prepare
     cfg = make_config(VocabConfig, config_values(args, VocabConfig))
     prepare(args.out)
     vocab = build_vocab(discover(args.inputs), cfg)
@@ -95,8 +95,8 @@ def cmd_vocab(args: argparse.Namespace) -> int:
 
 
 def cmd_analogy(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate_word_analogies
-    from .vectors import load_vectors
+    from .vectors.evaluate import evaluate_word_analogies
+    from .vectors.keyed import load_vectors
     kv = load_vectors(args.vectors)
     score, sections = evaluate_word_analogies(kv, args.questions, args.restrict_vocab,
                                               not args.case_sensitive, args.cosmul)
@@ -113,8 +113,8 @@ def cmd_analogy(args: argparse.Namespace) -> int:
 
 
 def cmd_similarity(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate_word_pairs
-    from .vectors import load_vectors
+    from .vectors.evaluate import evaluate_word_pairs
+    from .vectors.keyed import load_vectors
     pearson, spearman, oov = evaluate_word_pairs(load_vectors(args.vectors), args.pairs)
     if args.json:
         print(json.dumps({"pearson": pearson[0], "spearman": spearman[0], "oov_percent": oov}))
@@ -124,7 +124,7 @@ def cmd_similarity(args: argparse.Namespace) -> int:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
-    from .vectors import load_vectors
+    from .vectors.keyed import load_vectors
     kv = load_vectors(args.vectors)
     if args.analogy:
         a, b, c = args.analogy

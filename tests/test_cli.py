@@ -4,7 +4,7 @@ import errno
 import pytest
 from conftest import SAMPLE, run_cli, write_parquet
 
-import streamnlp.atomic
+import streamnlp.run.atomic
 from streamnlp.cli import build_parser, main
 
 
@@ -131,7 +131,7 @@ def test_a_full_disk_is_one_line_and_keeps_the_outputs_there(tmp_path, monkeypat
     assert main(args) == 0
     before = (out / "vectors.bin").read_bytes()
     capsys.readouterr()
-    monkeypatch.setattr(streamnlp.atomic.os, "fsync", full)
+    monkeypatch.setattr(streamnlp.run.atomic.os, "fsync", full)
     assert main(args) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err and str(out) in err, err
@@ -145,7 +145,7 @@ def test_what_a_command_prints_reaches_a_pipe_before_the_process_ends(tmp_path, 
 
     import numpy as np
 
-    from streamnlp.w2vfile import write_binary
+    from streamnlp.vectors.w2vfile import write_binary
     words = [f"w{i}" for i in range(50)]
     write_binary(str(tmp_path / "v.bin"), words, np.random.default_rng(0).random((50, 8), dtype=np.float32))
     res = run_cli("similar", tmp_path / "v.bin", "w3", "--topn", "49", "--json")

@@ -11,7 +11,7 @@ usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
 "vs peer" is each peer's wall time over ours (for lm-gru / lm-rnn, whose words/s are training tokens/s, our
 tokens/s over torch's). The word2vec peer is the original C tool (`pip install word2vec` compiles it);
 fasttext is fastText's own trainer (`pip install fasttext-wheel`), on words only.
-For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick of the GloVe issue.
+For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick GloVe is measured against.
 cooccur:MB measures GloVe's counting pass alone with --memory MB (peak RSS over the RSS before it).
 """
 from __future__ import annotations
@@ -91,9 +91,9 @@ def quality(vectors: str) -> dict:
 def line_sentence(corpus: str) -> str:
     """The corpus as one sentence per line (the peers' input), the rows streamnlp reads from it in order,
     made once and cached in /tmp; a corpus that is one plain text file already is one."""
-    from streamnlp.config import CorpusConfig
-    from streamnlp.corpus import read_shard
-    from streamnlp.shards import compression, discover
+    from streamnlp.data.corpus import read_shard
+    from streamnlp.data.shards import compression, discover
+    from streamnlp.run.config import CorpusConfig
     shards = discover([corpus])
     if os.path.isfile(corpus) and shards[0].fmt == "text" and compression(corpus) is None:
         return corpus
@@ -186,7 +186,7 @@ def run_word2vec_c(a, model: str, threads: int, work: str) -> dict:
 
 def run_gensim(a, model: str, threads: int, work: str) -> dict:
     """gensim's run of the same model; for glove (which gensim lacks) its skip-gram, the yardstick
-    that the GloVe issue measures Stanford's GloVe C against (GloVe C took 2.84x gensim skip-gram)."""
+    Stanford's GloVe C is measured against too (GloVe C took 2.84x gensim skip-gram's time on 2 cores)."""
     txt = line_sentence(a.corpus)
     model = "sg" if model == "glove" else model
     if model == "vocab":
@@ -324,7 +324,7 @@ def scaling_table(effs: list[dict]) -> str:
 
 def write_results(out: str, meta: dict, rows: list[dict]) -> None:
     """results.json and results.md for the runs so far (each replaced whole, so a killed sweep leaves both)."""
-    from streamnlp.atomic import atomic_write
+    from streamnlp.run.atomic import atomic_write
     with_ratios(rows)
     effs = scaling(rows)
     with atomic_write(os.path.join(out, "results.json"), "w") as f:

@@ -18,7 +18,7 @@ print(json.dumps({"seconds": secs}))
 FASTTEXT_W2V = """
 import json, sys, time
 import fasttext
-from streamnlp.w2vfile import write_binary
+from streamnlp.vectors.w2vfile import write_binary
 txt, model, workers, epochs, dim, min_count, out = sys.argv[1:]
 t0 = time.perf_counter()
 m = fasttext.train_unsupervised(txt, model=model, dim=int(dim), ws=5, neg=5, loss="ns", minCount=int(min_count),
@@ -43,8 +43,8 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "vocab": len(m.wv)}))
 
 STREAMNLP_VOCAB = """
 import json, sys, time
-from streamnlp.config import VocabConfig
-from streamnlp.prepare import prepare_corpus
+from streamnlp.run.config import VocabConfig
+from streamnlp.data.prepare import prepare_corpus
 corpus, out, threads, min_count = sys.argv[1:]
 import os; os.makedirs(out, exist_ok=True)
 t0 = time.perf_counter()
@@ -56,9 +56,9 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "vocab": len(vocab), "tok
 STREAMNLP_COOCCUR = """
 import json, os, sys, threading, time
 import numba, psutil
-from streamnlp.config import VocabConfig
-from streamnlp.cooccur import count_cooccurrences
-from streamnlp.prepare import prepare_corpus
+from streamnlp.run.config import VocabConfig
+from streamnlp.train.cooccur import count_cooccurrences
+from streamnlp.data.prepare import prepare_corpus
 corpus, out, threads, min_count, memory = sys.argv[1:]
 numba.set_num_threads(int(threads))
 os.makedirs(out, exist_ok=True)

@@ -6,7 +6,7 @@ cannot be seen there. This trains skip-gram (or CBOW) with the real kernel one u
 every unit of a group starts from the same copied rows and the group adds up their changes. That is
 the worst case of the asynchronous reality, where the k starting points are staggered; rows not
 copied are trained one unit after another. `--copies both` copies input and output rows (what the
-kernel did before session 4: it blew up on 16 cores); `auto` does what Trainer.block does for k
+kernel once did: it blew up on 16 cores); `auto` does what Trainer.block does for k
 (word2vec.hot_copies: output rows too only for k <= 2). A unit stands for a sync interval. Prints
 one JSON line per k with the largest weight and the analogy accuracy (gensim's questions-words.txt,
 restrict_vocab 30000, needs gensim).
@@ -27,13 +27,13 @@ import numba
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import streamnlp.word2vec as w2v  # noqa: E402
-from streamnlp.config import Word2VecConfig  # noqa: E402
+import streamnlp.train.word2vec as w2v  # noqa: E402
+from streamnlp.data.prepare import prepare_corpus  # noqa: E402
 from streamnlp.kernels.common import sub_blocks  # noqa: E402
 from streamnlp.kernels.sgns import train_block  # noqa: E402
-from streamnlp.prepare import prepare_corpus  # noqa: E402
-from streamnlp.rundir import make_config  # noqa: E402
-from streamnlp.vectors import KeyedVectors  # noqa: E402
+from streamnlp.run.config import Word2VecConfig  # noqa: E402
+from streamnlp.run.rundir import make_config  # noqa: E402
+from streamnlp.vectors.keyed import KeyedVectors  # noqa: E402
 
 NO_TRACE, NO_TRACE_N = np.zeros((0, 0, 2), np.int32), np.zeros(0, np.int64)
 

@@ -24,11 +24,11 @@ import numba
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import streamnlp.word2vec as w2v  # noqa: E402
-from streamnlp.config import Word2VecConfig  # noqa: E402
+import streamnlp.train.word2vec as w2v  # noqa: E402
+from streamnlp.data.prepare import prepare_corpus  # noqa: E402
 from streamnlp.kernels.common import sub_blocks  # noqa: E402
-from streamnlp.prepare import prepare_corpus  # noqa: E402
-from streamnlp.rundir import make_config  # noqa: E402
+from streamnlp.run.config import Word2VecConfig  # noqa: E402
+from streamnlp.run.rundir import make_config  # noqa: E402
 
 
 def epoch_seconds(cfg, vocab, tables, blocks, starts, n_tokens) -> float:

@@ -1,0 +1,91 @@
+"""The two streaming passes every trainer starts with: count the vocabulary, then encode the token blocks
+(from the counting pass's dictionary-encoded tokens, so the shards are read and tokenized once). Both
+are kept in the cache folder, so a later run on the same inputs and settings (another model, dimension,
+window ...) skips both."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from ..run import rundir
+from ..run.atomic import write_json
+from ..run.config import VocabConfig
+from ..run.errors import UserError
+from .codes import fresh_folder
+from .corpus import token_settings
+from .encode import EncodedCorpus, encode_corpus
+from .shards import Shard, discover
+from .vocab import EOS, UNK, Vocab, build_lm_vocab, build_vocab
+
+
+def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, resume: dict | None = None,
+                   lm_vocab_size: int | None = None) -> tuple[Vocab, EncodedCorpus, dict[str, float]]:
+    """Vocabulary (counted, or taken from the cache folder if vocab_key matches, and saved as
+    OUT/vocab.tsv) and the encoded corpus in the cache folder, cfg.cache_dir or OUT/cache.
+    `resume` (a checkpoint's state, with the corpus's token count and block layout) reads OUT/vocab.tsv
+    back instead of counting again, and refuses a corpus whose blocks are no longer the ones the
+    checkpoint's position counts. With `lm_vocab_size` the vocabulary is a language model's (top
+    words, </s>, <unk>): unknown words map to <unk> and every row ends with </s>."""
+    t0 = time.perf_counter()
+    shards = discover(inputs)
+    vocab_path = os.path.join(out, "vocab.tsv")
+    cache = rundir.prepare(cfg.cache_dir, "--cache-dir") if cfg.cache_dir else rundir.prepare(
+        os.path.join(out, "cache"))
+    codes = None  # the counting pass's dictionary-encoded tokens (codes.py), for the encoding pass
+    key = vocab_key(shards, cfg, lm_vocab_size)
+    try:
+        if resume is not None and os.path.exists(vocab_path):
+            vocab = Vocab.load(vocab_path, total_tokens=resume["corpus_tokens"])
+        else:
+            vocab = _cached_vocab(cache, key)
+            if vocab is None:
+                codes = fresh_folder(cache)
+                vocab = (build_lm_vocab(shards, cfg, lm_vocab_size, codes) if lm_vocab_size else
+                         build_vocab(shards, cfg, codes))
+                _cache_vocab(cache, key, vocab)
+            vocab.save(vocab_path)
+        t1 = time.perf_counter()
+        lm = lm_vocab_size is not None
+        corpus = encode_corpus(shards, vocab, cfg, cache, unk=vocab.index[UNK] if lm else None,
+                               eos=vocab.index[EOS] if lm else None, threads=cfg.threads, codes=codes)
+    finally:
+        if codes is not None:
+            shutil.rmtree(codes, ignore_errors=True)
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps the passes' freed buffers otherwise
+    if resume is not None and resume.get("corpus_layout", corpus.layout) != corpus.layout:
+        raise UserError(f"--resume: the corpus's blocks are not those {out}'s checkpoint was trained on (the "
+                        "inputs, or how they are cut into blocks, changed); resume with the same inputs or "
+                        "start a new run")
+    t2 = time.perf_counter()
+    return vocab, corpus, {"vocab_seconds": t1 - t0, "encode_seconds": t2 - t1}
+
+
+def vocab_key(shards: list[Shard], cfg: VocabConfig, lm_vocab_size: int | None) -> str:
+    """What a counted vocabulary depends on: the shards (path, size, mtime, piece), the tokenizer, the
+    batches (max_vocab_size prunes as they come) and the cut-offs."""
+    return hashlib.sha1(json.dumps([[s.key() for s in shards], token_settings(cfg), cfg.batch_rows, cfg.min_count,
+                                    cfg.max_vocab_size, cfg.max_final_vocab, lm_vocab_size]).encode()).hexdigest()
+
+
+def _cached_vocab(cache: str, key: str) -> Vocab | None:
+    """The vocabulary an earlier run counted into `cache` from the same inputs and settings, or None (also
+    for one partly deleted: the cache is counted again, not an error)."""
+    try:
+        with open(os.path.join(cache, f"vocab-{key}.json")) as f:
+            total = json.load(f)["total_tokens"]
+        return Vocab.load(os.path.join(cache, f"vocab-{key}.tsv"), total_tokens=total)
+    except (OSError, ValueError, KeyError, UserError):
+        return None
+
+
+def _cache_vocab(cache: str, key: str, vocab: Vocab) -> None:
+    """Keep the vocabulary for later runs as vocab-KEY.tsv, then vocab-KEY.json (its token count), which
+    says the .tsv is whole; each written atomically."""
+    vocab.save(os.path.join(cache, f"vocab-{key}.tsv"))
+    write_json(os.path.join(cache, f"vocab-{key}.json"), {"total_tokens": vocab.total_tokens})

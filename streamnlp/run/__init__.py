@@ -1,0 +1,1 @@
+"""The plumbing under every layer: configs, the run folder, checkpoints, atomic writes, threads, errors."""

@@ -1,0 +1,193 @@
+"""word2vec driver: epochs, the linear learning-rate schedule, threads, progress, checkpoints, outputs.
+
+The kernel (kernels/sgns.py) sees only arrays. Blocks stream from the encoded cache through a
+prefetch thread while the kernel (which releases the GIL) trains on the previous one.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numba
+import numpy as np
+from tqdm import tqdm
+
+from ..data.pairs import SUB_TOKENS
+from ..data.prepare import prepare_corpus
+from ..kernels.common import sub_blocks
+from ..kernels.sgns import HOT_SYNC_CENTERS, train_block
+from ..run import checkpoint, rundir
+from ..run.config import Word2VecConfig, to_json
+from ..run.threads import in_background, thread_limits, threads_or_default
+from ..vectors import w2vfile
+from ..vectors.keyed import KeyedVectors
+from .regions import Schedule
+
+NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
+NO_TRACE_N = np.zeros(0, dtype=np.int64)
+
+
+def line_aligned(rows: np.ndarray, extra_rows: int = 0) -> np.ndarray:
+    """A copy of `rows` (V x D float32) widened with zero columns to whole 64-byte cache lines, each row
+    starting on one, followed by `extra_rows` zero rows. No two words share a cache line, so threads
+    writing neighbouring hot rows do not contend for it, and the kernels' row loops run in whole
+    vectors. The padding stays zero through training (every update to it is a product with a zero),
+    so `[:V, :D]` is the model."""
+    n, dim = rows.shape
+    out = _aligned_zeros(n + extra_rows, dim)
+    out[:n, :dim] = rows
+    return out
+
+
+def _aligned_zeros(n: int, dim: int) -> np.ndarray:
+    """n zero rows of dim float32 widened to whole 64-byte lines, each row starting on one."""
+    width = -(-dim // 16) * 16  # 16 float32 to a line
+    buf = np.zeros(n * width + 16, dtype=np.float32)
+    first = (-buf.ctypes.data % 64) // 4
+    return buf[first:first + n * width].reshape(n, width)
+
+
+def init_weights(n_words: int, dim: int, seed: int, extra_rows: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """word2vec's start: inputs uniform in [-0.5/D, 0.5/D), outputs zero; both line_aligned (with
+    `extra_rows` zero rows after the model's)."""
+    rng = np.random.default_rng(seed)
+    syn0 = ((rng.random((n_words, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim))
+    return line_aligned(syn0, extra_rows), _aligned_zeros(n_words + extra_rows, dim)
+
+
+class Trainer:
+    """State of one word2vec run: weights (the kernels take any width; runs pass line_aligned ones),
+    noise/keep tables, and where in the schedule it stands. With hot rows, weights without the spare
+    rows are copied into larger ones: read the trained model from trainer.syn0 / trainer.syn1."""
+
+    def __init__(self, cfg: Word2VecConfig, keep: np.ndarray, prob: np.ndarray, alias: np.ndarray,
+                 syn0: np.ndarray, syn1: np.ndarray, n_tokens: int):
+        self.cfg, self.keep, self.prob, self.alias = cfg, keep, prob, alias
+        self.total = float(cfg.epochs * n_tokens)
+        self.n_tokens = n_tokens
+        n = len(keep)  # the vocabulary
+        spare = self.spare_rows(cfg, n)
+        if len(syn0) != n + spare:  # the model's rows alone: add the spare rows (a copy)
+            syn0, syn1 = line_aligned(syn0, spare), line_aligned(syn1, spare)
+        self._w0, self._w1 = syn0, syn1
+        self._base0, self._base1 = (np.zeros((spare, syn0.shape[1]), np.float32) for _ in range(2))
+        self.syn0, self.syn1 = syn0[:n], syn1[:n]
+
+    @staticmethod
+    def spare_rows(cfg: Word2VecConfig, n_words: int) -> int:
+        """Rows after the model's that hold each thread's copies of the hot rows; weights made with
+        them (init_weights / line_aligned extra_rows) are trained in place. Two threads use the most."""
+        return numba.config.NUMBA_NUM_THREADS * min(cfg.effective_hot_rows(2), n_words)
+
+    def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
+              trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N) -> tuple[float, int]:
+        """Train on one block; returns (summed loss, positive pairs)."""
+        c = self.cfg
+        subs = sub_blocks(offsets, SUB_TOKENS)
+        max_len = int(np.diff(offsets).max())
+        threads = numba.get_num_threads()
+        hot = min(c.effective_hot_rows(threads), len(self.syn0))
+        hot_out, hot_every = hot_copies(hot, max(1, min(threads, len(subs) - 1)))
+        with numba.parallel_chunksize(1):  # sub-blocks go to whichever thread is free (they differ in cost)
+            losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
+                                        self._w0, self._w1, self.keep, c.sample > 0, self.prob, self.alias,
+                                        c.window, c.negative, c.effective_alpha(),
+                                        float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
+                                        trace, trace_n, len(self.syn0), hot, hot_out, self._base0,
+                                        self._base1, hot_every)
+        return float(losses.sum()), int(pairs.sum())
+
+
+def hot_copies(hot: int, k: int) -> tuple[int, int]:
+    """(output rows copied, centers between syncs) for `hot` hot rows and k work units at once: output
+    rows too only for k <= 2, where summed copies cannot overshoot (kernels.sgns.sync_hot); a sync
+    every HOT_SYNC_CENTERS / k centers keeps what all threads train between two syncs constant."""
+    return (hot if k <= 2 else 0), HOT_SYNC_CENTERS // k
+
+
+def warm_up(cfg: Word2VecConfig) -> float:
+    """Compile (or load from Numba's cache) the kernel for cfg on an empty block; returns the seconds.
+    It needs no corpus, so a run does it beside the corpus passes."""
+    t0 = time.perf_counter()
+    none = np.zeros(0, np.float32)
+    tiny = Trainer(cfg, none, none, np.zeros(0, np.int32), *init_weights(0, cfg.dim, cfg.seed), 1)
+    tiny.block(0, 0, 0, np.zeros(0, np.int32), np.zeros(2, np.int64))
+    return time.perf_counter() - t0
+
+
+def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVectors:
+    """Train skip-gram or CBOW on the shards named by `inputs`, write the run into `out`, return the vectors."""
+    t_start = time.perf_counter()
+    cfg, inputs, ckpt_dir, saved = rundir.start_run(Word2VecConfig, inputs, out, config)
+    compiling = in_background(warm_up, cfg)  # Arrow's passes leave the GIL free most of the time
+    vocab, corpus, timings = prepare_corpus(inputs, out, cfg,
+                                            resume=saved[1] if saved is not None else None)
+    compile_seconds = compiling()
+    prob, alias = vocab.noise_table(cfg.ns_exponent)
+    resumed = saved is not None
+    spare = Trainer.spare_rows(cfg, len(vocab))
+    if resumed:
+        arrays, state = saved
+        syn0, syn1 = line_aligned(arrays["syn0"], spare), line_aligned(arrays["syn1"], spare)
+    else:
+        syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed, spare)
+        state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0,
+                 "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
+    schedule = Schedule(corpus, cfg.effective_regions())
+    start = state["epoch"] + int(schedule.starts[state["block"]]) / corpus.n_tokens
+    trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
+    threads = threads_or_default(cfg.threads)
+    with thread_limits(threads):
+        state = _epochs(trainer, schedule, state, ckpt_dir, cfg)
+    t_out = time.perf_counter()
+    last = in_background(_save, trainer, state, ckpt_dir, cfg, cfg.epochs, 0)  # beside the vectors' writing
+    vectors = np.ascontiguousarray(trainer.syn0[:, :cfg.dim])
+    w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
+    last()
+    seconds = time.perf_counter() - t_start
+    metrics = {
+        "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
+        "vocab_size": len(vocab), "epochs": cfg.epochs, "threads": threads,
+        "seconds": round(seconds, 3), "words_per_s": round(vocab.total_tokens * (cfg.epochs - start) / seconds),
+        "train_seconds": round(state["train_seconds"], 3),
+        "train_words_per_s": round(corpus.n_tokens * cfg.epochs / max(state["train_seconds"], 1e-9)),
+        "compile_seconds": round(compile_seconds, 3), "write_seconds": round(time.perf_counter() - t_out, 3),
+        **{k: round(v, 3) for k, v in timings.items()},
+        "loss_per_epoch": state["epoch_loss"], "final_loss": state["epoch_loss"][-1] if state["epoch_loss"] else None,
+        "resumed": resumed,
+    }
+    rundir.write_run_files(out, to_json(cfg), metrics)
+    return KeyedVectors(vocab.words, vectors)
+
+
+def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Word2VecConfig) -> dict:
+    """The epochs from where `state` stands; state["block"] counts the schedule's steps done in its epoch."""
+    n_tokens = int(schedule.starts[-1])
+    done = state["epoch"] * n_tokens + int(schedule.starts[state["block"]])
+    bar = tqdm(total=cfg.epochs * n_tokens, initial=done, unit="w", unit_scale=True,
+               desc=f"word2vec {cfg.model}", mininterval=1.0, smoothing=0.1, disable=None)
+    ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, block: _save(tr, state, ckpt_dir, cfg, epoch, block))
+
+    with bar:
+        for epoch in range(state["epoch"], cfg.epochs):
+            first = state["block"] if epoch == state["epoch"] else 0
+            for step, ids, offsets in schedule.iter_steps(first):
+                t0 = time.perf_counter()
+                loss, pairs = tr.block(epoch, step, int(schedule.starts[step]), ids, offsets)
+                state["train_seconds"] += time.perf_counter() - t0
+                state["loss"] += loss
+                state["pairs"] += pairs
+                bar.update(len(ids))
+                bar.set_postfix(loss=f"{state['loss'] / max(state['pairs'], 1):.4f}", refresh=False)
+                ckpt.tick(epoch, step + 1)
+            state["epoch_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
+            state["loss"], state["pairs"], state["block"] = 0.0, 0, 0
+            state["epoch"] = epoch + 1
+    return state
+
+
+def _save(tr: Trainer, state: dict, ckpt_dir: str, cfg: Word2VecConfig, epoch: int, block: int) -> None:
+    """The checkpoint of both matrices at (epoch, block); the last one (cfg.epochs, 0) marks a finished run."""
+    checkpoint.save(ckpt_dir, {"syn0": tr.syn0[:, :cfg.dim], "syn1": tr.syn1[:, :cfg.dim]},
+                    {**state, "epoch": epoch, "block": block, "config": to_json(cfg)})
