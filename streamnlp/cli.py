@@ -4,13 +4,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
+import signal
 import sys
+import threading
 from dataclasses import MISSING, fields
 from typing import Any
 
 from .run.config import GloveConfig, LMConfig, VocabConfig, Word2VecConfig, make_config
-from .run.errors import UserError
-from .run.threads import passive_openmp
+from .run.errors import Interrupted, UserError
 
 
 def add_config_flags(p: argparse.ArgumentParser, cls: type) -> None:
@@ -211,9 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    passive_openmp()  # before any kernel runs
+    """The command line; this module imports nothing heavy, so a signal during Numba's and pyarrow's imports
+    (about a second) is answered here too."""
+    received = _stop_on_sigterm()
     args = build_parser().parse_args(argv)
     try:
+        from .run.threads import passive_openmp
+        passive_openmp()  # before any kernel runs
         return args.func(args)
     except UserError as e:
         print(f"stream-train: error: {e}", file=sys.stderr)
@@ -224,9 +230,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stream-train: error: {where or 'a file'}: {e.strerror or e}; free space there or pick "
               "another --out / --cache-dir", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("stream-train: interrupted", file=sys.stderr)
-        return 130
+    except Interrupted as e:
+        print(f"stream-train: {e}; continue with: {resume_command(argv)}", file=sys.stderr)
+        return 128 + e.signum
+    except KeyboardInterrupt:  # outside training (while it trains, a trainer stops at a block boundary)
+        signum = received[-1] if received else signal.SIGINT
+        ckpt = os.path.join(getattr(args, "out", None) or "", "checkpoints", "last.npz")
+        then = (f"continue with: {resume_command(argv)}" if hasattr(args, "resume") and os.path.exists(ckpt) else
+                "nothing was trained; run it again")
+        print(f"stream-train: interrupted by {signal.Signals(signum).name}; {then}", file=sys.stderr)
+        return 128 + signum
+
+
+def _stop_on_sigterm() -> list[int]:
+    """SIGTERM raises KeyboardInterrupt as Ctrl-C does (the trainers take both over while they train), so a
+    terminated run says so in one line and exits 143; returns the list the handler records signals in."""
+    received: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, handler)
+    return received
+
+
+def resume_command(argv: list[str] | None) -> str:
+    """The command line that continues this run: the same arguments and --resume."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return shlex.join(["stream-train", *args, *([] if "--resume" in args else ["--resume"])])
 
 
 def run() -> None:

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import streamnlp.train.word2vec as w2v  # noqa: E402
 from streamnlp.data.prepare import prepare_corpus  # noqa: E402
 from streamnlp.kernels.common import sub_blocks  # noqa: E402
-from streamnlp.kernels.sgns import train_block  # noqa: E402
+from streamnlp.kernels.sgns import TRAIN_WORKERS, Step, variant  # noqa: E402
 from streamnlp.run.config import Word2VecConfig  # noqa: E402
 from streamnlp.run.rundir import make_config  # noqa: E402
 from streamnlp.vectors.keyed import KeyedVectors  # noqa: E402
@@ -45,6 +45,7 @@ def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int)
     syn0, syn1 = w2v.init_weights(V, cfg.dim, cfg.seed, hot)
     base0, base1 = (np.zeros((max(hot, 1), syn0.shape[1]), np.float32) for _ in range(2))
     total, uid = float(cfg.epochs * corpus.n_tokens), 0
+    worker = TRAIN_WORKERS[variant(cfg.model == "sg", cfg.shared_negatives)]
     for epoch in range(cfg.epochs):
         for b, ids, offsets in blocks:
             subs = sub_blocks(offsets, unit)
@@ -55,10 +56,11 @@ def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int)
                 change0, change1 = np.zeros_like(start0), np.zeros_like(start1)
                 for s0, s1 in units[g:g + k]:  # each from the group's starting rows, pushed whole at its end
                     syn0[:hot], syn1[:hot_out] = start0, start1
-                    train_block(cfg.model == "sg", cfg.shared_negatives, ids, offsets, np.array([s0, s1], np.int64),
-                                max_len, syn0, syn1, keep, cfg.sample > 0, prob, alias, cfg.window, cfg.negative,
-                                cfg.effective_alpha(), pos0, total, cfg.seed, epoch, uid, NO_TRACE, NO_TRACE_N,
-                                V, hot, hot_out, base0, base1, 1 << 40)
+                    step = Step(cfg.sample > 0, cfg.window, cfg.negative, cfg.effective_alpha(), pos0, total, cfg.seed,
+                                epoch, uid, V, hot, hot_out, 1 << 40)
+                    worker(0, np.zeros(1, np.int64), step, ids, offsets, np.array([s0, s1], np.int64), max_len, syn0,
+                           syn1, base0, base1, keep, prob, alias, np.zeros(1), np.zeros(1, np.int64), NO_TRACE,
+                           NO_TRACE_N)
                     uid += 1
                     change0 += syn0[:hot] - start0
                     change1 += syn1[:hot_out] - start1

@@ -144,3 +144,20 @@ def prefetch_row(arr, row):
     64-byte line)."""
     for col in range(0, arr.shape[1], 16):
         _prefetch(arr, row, col)
+
+
+@intrinsic
+def _fetch_add(typingctx, arr, val):
+    """Atomically add val to arr[0] (an int64 array) and return its value before: a work counter that
+    threads share."""
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        return builder.atomic_rmw("add", ary.data, args[1], "monotonic")
+    return types.int64(arr, types.int64), codegen
+
+
+@njit(**JIT)
+def fetch_add(counter, n):
+    """counter[0] += n, atomically among threads; returns the value it had."""
+    return _fetch_add(counter, np.int64(n))
+

@@ -5,15 +5,17 @@ updated in place by all threads without locks (Hogwild, as word2vec.c and gensim
 sub-block draws its pairs from its own PAIRS_STREAM generator, exactly as pairs.fill_pairs does, and
 its noise words from NOISE_STREAM. Losses go to per-sub-block float64 buffers.
 """
-import numba
+from collections import namedtuple
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .common import (
     JIT,
     NOISE_STREAM,
     PAIRS_STREAM,
     draw_noise,
+    fetch_add,
     next_u64,
     prefetch_row,
     read_sentence,
@@ -300,7 +302,7 @@ def draw_targets(center, negative, prob, alias, targets, slot, state, hot_out, o
     """targets[slot, 0] = center, then `negative` noise words (a draw equal to center is skipped, as
     word2vec), as local_row rows. Returns (count, state)."""
     targets[slot, 0] = local_row(center, hot_out, off)
-    nt = 1
+    nt = np.int64(1)  # not a literal 1, which would compile ns_update once more
     for _ in range(negative):
         state = next_u64(state)
         w = draw_noise(state, prob, alias)
@@ -333,9 +335,17 @@ def prepare_center(buf, i, n, window, ctx, targets, slot, draw, distinct, negati
     return m, nt, ps, ns
 
 
-@njit(inline="always", **JIT)
-def sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, b, push):
-    """If push, add this thread's change to the hot rows (its copies at rows off.., minus their starting
+@njit(**JIT)
+def pull_hot(syn0, syn1, base0, base1, hot, hot_out, off, b):
+    """Start this thread's copies of the hot rows (rows off.. of syn0 and syn1, their starting values kept
+    at rows b.. of base0/base1) from the shared rows: syn0's rows 0..hot-1, syn1's 0..hot_out-1."""
+    _pull_rows(syn0, base0, hot, off, b)
+    _pull_rows(syn1, base1, hot_out, off, b)
+
+
+@njit(**JIT)
+def push_hot(syn0, syn1, base0, base1, hot, hot_out, off, b):
+    """Add this thread's change to the hot rows (its copies at rows off.., minus their starting
     values at rows b.. of base0/base1) to the shared rows: syn0's rows 0..hot-1, syn1's 0..hot_out-1.
     Then restart the copies from the shared rows' current values.
 
@@ -345,56 +355,85 @@ def sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, b, push):
     center's noise words every few centers), so with k > 2 the caller copies input rows only
     (hot_out = 0): summed input rows stayed bounded at k = 16 when synced every HOT_SYNC_CENTERS / k
     centers (tools/hot_rows_emulator.py). Copying both, 4 threads degraded skip-gram and 8 and 16 made
-    NaN of it on 16 cores."""
-    _sync_rows(syn0, base0, hot, off, b, push)
-    _sync_rows(syn1, base1, hot_out, off, b, push)
+    NaN of it on 16 cores. Called every few thousand centers: not inlined, but each loop written for one
+    case (a `push` test inside the row loop ran 2-thread skip-gram 20% slower)."""
+    _push_rows(syn0, base0, hot, off, b)
+    _push_rows(syn1, base1, hot_out, off, b)
 
 
-@njit(inline="always", **JIT)
-def _sync_rows(syn, base, n, off, b, push):
+@njit(**JIT)
+def _push_rows(syn, base, n, off, b):
+    for w in range(n):
+        for d in range(syn.shape[1]):
+            v = syn[w, d] + (syn[off + w, d] - base[b + w, d])
+            syn[w, d] = v
+            syn[off + w, d] = v
+            base[b + w, d] = v
+
+
+@njit(**JIT)
+def _pull_rows(syn, base, n, off, b):
     for w in range(n):
         for d in range(syn.shape[1]):
             v = syn[w, d]
-            if push:
-                v += syn[off + w, d] - base[b + w, d]
-                syn[w, d] = v
-            syn[off + w, d] = base[b + w, d] = v
+            syn[off + w, d] = v
+            base[b + w, d] = v
 
 
-@njit(parallel=True, **JIT)
-def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsample, prob, alias, window,
-                negative, alpha0, pos0, total, seed, epoch, block, trace, trace_n, n_words, hot, hot_out, base0,
-                base1, hot_every):
-    """One pass over a block (ids, sentence offsets) split at `subs`; returns (loss, positive pairs) per sub.
+# The three training steps; a worker is compiled for one of them (the one a run uses), its other
+# branches pruned before typing.
+SG_WINDOW, SG_PAIRS, CBOW = 0, 1, 2
 
-    sg: skip-gram (each context word predicts the center word); else CBOW (the mean of the context
-    predicts it). shared: skip-gram draws one noise set per window and updates the window's distinct
-    context rows as one (m x nt) step; else one noise set per pair, as word2vec.c. (A word repeated k
-    times in one window would take k stale steps at once; on runs like "00000 00000 ..." that feedback
-    blew rows up to norms in the thousands, so the shared step counts it once.) The learning rate decays
-    linearly with the global token position pos0 + offset over `total` tokens, floored at alpha0*1e-4.
-    trace (n_sub, cap, 2) records each positive (center, context) pair when it has rows (tests).
-    hot > 0: syn0 and syn1 hold n_words rows and then `hot` rows per thread; a work unit copies the hot
-    (most frequent) words' input rows, and the first hot_out of their output rows, into its thread's
-    rows, trains on those, and adds their change to the shared rows (base0/base1 keep the copies'
-    starting values) every `hot_every` centers and at its end, so the rows that every thread writes
-    all the time move between cores once per hot_every centers. The caller sets hot_out and hot_every
-    from the number of units running at once (sync_hot).
-    """
-    n_sub = subs.shape[0] - 1
-    D = syn0.shape[1]
-    losses = np.zeros(n_sub)
-    pairs = np.zeros(n_sub, dtype=np.int64)
-    tracing = trace.shape[0] > 0
-    draw_early = shared or not sg  # one noise set per center: drawn when the center is prepared
-    distinct = shared and sg
-    for b in prange(n_sub):
-        tid = numba.get_thread_id() if hot > 0 else 0
+# A block's settings: the sampling (subsample, window, negative), the learning-rate schedule (alpha0
+# decaying over `total` tokens from the block's position pos0), the random streams (seed, epoch, block),
+# and the hot rows (n_words, hot, hot_out, hot_every).
+Step = namedtuple("Step", "subsample window negative alpha0 pos0 total seed epoch block n_words hot hot_out hot_every")
+
+
+def variant(sg: bool, shared: bool) -> int:
+    """The step of skip-gram (sg) or CBOW; skip-gram with `shared` noise words per window or a set per pair."""
+    return (SG_WINDOW if shared else SG_PAIRS) if sg else CBOW
+
+
+def _make_worker(kind: int):
+    """train_worker compiled for one step `kind` (a constant of the closure: Numba prunes the other
+    branches, and caches each kind apart, keyed by it)."""
+
+    @njit(**JIT)
+    def train_worker(tid, next_sub, step, ids, offsets, subs, max_len, syn0, syn1, base0, base1, keep, prob, alias,
+                     losses, pairs, trace, trace_n):
+        """One thread's share of a block (ids, sentence offsets) split at `subs`: it takes sub-blocks off the
+        shared counter next_sub[0] until none is left, so sub-blocks go to whichever thread is free (they
+        differ in cost), and writes each one's summed loss and positive pairs into losses[b], pairs[b].
+        Threads run this side by side (it releases the GIL) and update syn0 and syn1 without locks
+        (Hogwild, as word2vec.c and gensim do); a sub-block's result does not depend on which thread ran it.
+
+        Skip-gram (SG_WINDOW, SG_PAIRS): each context word predicts the center word; CBOW: the mean of the
+        context predicts it. SG_WINDOW draws one noise set per window and updates the window's distinct
+        context rows as one (m x nt) step; SG_PAIRS one noise set per pair, as word2vec.c. (A word repeated
+        k times in one window would take k stale steps at once; on runs like "00000 00000 ..." that
+        feedback blew rows up to norms in the thousands, so the shared step counts it once.) The learning
+        rate decays linearly with the global token position pos0 + offset over `total` tokens, floored at
+        alpha0*1e-4. trace (n_sub, cap, 2) records each positive (center, context) pair when it has rows
+        (tests).
+        hot > 0: syn0 and syn1 hold n_words rows and then `hot` rows per thread; a sub-block copies the hot
+        (most frequent) words' input rows, and the first hot_out of their output rows, into thread tid's
+        rows, trains on those, and adds their change to the shared rows (base0/base1 keep the copies'
+        starting values) every `hot_every` centers and at its end, so the rows that every thread writes
+        all the time move between cores once per hot_every centers. The caller sets hot_out and hot_every
+        from the number of threads (push_hot).
+
+        A plain function run on the caller's threads, not a parallel loop: Numba's parallel passes and its
+        recompiling of every function a parallel loop calls made a first run compile for 21 s, not 5.
+        """
+        (subsample, window, negative, alpha0, pos0, total, seed, epoch, block, n_words, hot, hot_out,
+         hot_every) = step
+        n_sub = subs.shape[0] - 1
+        D = syn0.shape[1]
+        tracing = trace.shape[0] > 0
+        draw_early = kind != SG_PAIRS  # one noise set per center: drawn when the center is prepared
+        distinct = kind == SG_WINDOW
         off = n_words + tid * hot
-        sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot, False)
-        since = 0
-        ps = stream_seed(seed, epoch, block, b, PAIRS_STREAM)
-        ns = stream_seed(seed, epoch, block, b, NOISE_STREAM)
         buf = np.empty(max_len, dtype=np.int32)
         ctx = np.empty(2 * 2 * window, dtype=np.int64)  # two slots: the center training and the next one
         targets = np.empty((2, negative + 1), dtype=np.int64)
@@ -404,65 +443,77 @@ def train_block(sg, shared, ids, offsets, subs, max_len, syn0, syn1, keep, subsa
         row0 = np.zeros(1, dtype=np.int64)
         grad = np.empty((2 * window, D), dtype=np.float32)
         g = np.empty((2 * window, negative + 1), dtype=np.float32)
-        loss = 0.0
-        npairs = 0
-        for s in range(subs[b], subs[b + 1]):
-            start, end = offsets[s], offsets[s + 1]
-            alpha = np.float32(alpha0 * max(1e-4, 1.0 - (pos0 + start) / total))
-            n, ps = read_sentence(ids, start, end, keep, subsample, buf, ps)
-            if n == 0:
-                continue
-            # center i + 1 is prepared (window, noise words, prefetched rows) while center i trains;
-            # each generator is still drawn in center order, so results do not change
-            ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx, targets, 0, draw_early, distinct,
-                                                  negative, prob, alias, ps, ns, syn0, syn1, hot, hot_out, off)
-            for i in range(n):
-                if hot > 0:
-                    since += 1
-                    if since == hot_every:
-                        sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot, True)
-                        since = 0
-                cur = i & 1
-                if i + 1 < n:
-                    ms[1 - cur], nts[1 - cur], ps, ns = prepare_center(
-                        buf, i + 1, n, window, ctx, targets, 1 - cur, draw_early, distinct, negative, prob,
-                        alias, ps, ns, syn0, syn1, hot, hot_out, off)
-                m, nt, base = ms[cur], nts[cur], cur * 2 * window
-                if m == 0:
+        while True:
+            b = fetch_add(next_sub, 1)
+            if b >= n_sub:
+                break
+            pull_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot)
+            since = 0
+            ps = stream_seed(seed, epoch, block, b, PAIRS_STREAM)
+            ns = stream_seed(seed, epoch, block, b, NOISE_STREAM)
+            loss = 0.0
+            npairs = 0
+            for s in range(subs[b], subs[b + 1]):
+                start, end = offsets[s], offsets[s + 1]
+                alpha = np.float32(alpha0 * max(1e-4, 1.0 - (pos0 + start) / total))
+                n, ps = read_sentence(ids, start, end, keep, subsample, buf, ps)
+                if n == 0:
                     continue
-                center = buf[i]
-                if tracing:
-                    for a in range(m):
-                        trace[b, trace_n[b], 0] = center
-                        c = ctx[base + a]
-                        trace[b, trace_n[b], 1] = c - off if c >= n_words else c
-                        trace_n[b] += 1
-                npairs += m
-                if not draw_early:  # skip-gram, a noise set per pair (word2vec.c)
-                    for a in range(m):
-                        r = ctx[base + a]
-                        nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns, hot_out, off)
-                        loss += ns_update(syn0, ctx, base + a, 1, targets, cur, nt, syn1, alpha, grad, g)
+                # center i + 1 is prepared (window, noise words, prefetched rows) while center i trains;
+                # each generator is still drawn in center order, so results do not change
+                ms[0], nts[0], ps, ns = prepare_center(buf, 0, n, window, ctx, targets, 0, draw_early, distinct,
+                                                      negative, prob, alias, ps, ns, syn0, syn1, hot, hot_out, off)
+                for i in range(n):
+                    if hot > 0:
+                        since += 1
+                        if since == hot_every:
+                            push_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot)
+                            since = 0
+                    cur = i & 1
+                    if i + 1 < n:
+                        ms[1 - cur], nts[1 - cur], ps, ns = prepare_center(
+                            buf, i + 1, n, window, ctx, targets, 1 - cur, draw_early, distinct, negative, prob,
+                            alias, ps, ns, syn0, syn1, hot, hot_out, off)
+                    m, nt, base = ms[cur], nts[cur], cur * 2 * window
+                    if m == 0:
+                        continue
+                    center = buf[i]
+                    if tracing:
+                        for a in range(m):
+                            trace[b, trace_n[b], 0] = center
+                            c = ctx[base + a]
+                            trace[b, trace_n[b], 1] = c - off if c >= n_words else c
+                            trace_n[b] += 1
+                    npairs += m
+                    if kind == SG_PAIRS:  # a noise set per pair (word2vec.c)
+                        for a in range(m):
+                            r = ctx[base + a]
+                            nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns, hot_out, off)
+                            loss += ns_update(syn0, ctx, base + a, 1, targets, cur, nt, syn1, alpha, grad, g)
+                            for d in range(D):
+                                syn0[r, d] += grad[0, d]
+                    elif kind == SG_WINDOW:
+                        loss += ns_window_update(syn0, ctx, base, m, targets, cur, nt, syn1, alpha, grad, g)
+                    else:
+                        scale = np.float32(1.0) / np.float32(m)
                         for d in range(D):
-                            syn0[r, d] += grad[0, d]
-                elif sg:
-                    loss += ns_window_update(syn0, ctx, base, m, targets, cur, nt, syn1, alpha, grad, g)
-                else:
-                    scale = np.float32(1.0) / np.float32(m)
-                    for d in range(D):
-                        mean[0, d] = np.float32(0.0)
-                    for a in range(m):
-                        r = ctx[base + a]
+                            mean[0, d] = np.float32(0.0)
+                        for a in range(m):
+                            r = ctx[base + a]
+                            for d in range(D):
+                                mean[0, d] += syn0[r, d]
                         for d in range(D):
-                            mean[0, d] += syn0[r, d]
-                    for d in range(D):
-                        mean[0, d] *= scale
-                    loss += ns_update(mean, row0, 0, 1, targets, cur, nt, syn1, alpha, grad, g) * m
-                    for a in range(m):
-                        r = ctx[base + a]
-                        for d in range(D):
-                            syn0[r, d] += grad[0, d]
-        sync_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot, True)
-        losses[b] = loss
-        pairs[b] = npairs
-    return losses, pairs
+                            mean[0, d] *= scale
+                        loss += ns_update(mean, row0, 0, 1, targets, cur, nt, syn1, alpha, grad, g) * m
+                        for a in range(m):
+                            r = ctx[base + a]
+                            for d in range(D):
+                                syn0[r, d] += grad[0, d]
+            push_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot)
+            losses[b] = loss
+            pairs[b] = npairs
+
+    return train_worker
+
+
+TRAIN_WORKERS = tuple(_make_worker(kind) for kind in (SG_WINDOW, SG_PAIRS, CBOW))

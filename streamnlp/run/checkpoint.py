@@ -15,6 +15,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .errors import UserError
+from .interrupt import StopRequest
 
 NAME = "last.npz"
 
@@ -42,18 +43,26 @@ def load(folder: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
 
 
 class Periodic:
-    """Calls save(*where) on `tick` once `seconds` have passed since the last save (0: never), and on `now`."""
+    """Calls save(*where) (which returns the checkpoint's path) on `tick` once `seconds` have passed since
+    the last save (0: never), and on `now`. With a StopRequest (interrupt.stop_requests), a tick or `now`
+    after a signal saves and raises Interrupted, naming the place with describe(*where)."""
 
-    def __init__(self, seconds: float, save: Callable[..., Any]):
-        self.seconds, self.save, self.last = seconds, save, time.perf_counter()
+    def __init__(self, seconds: float, save: Callable[..., str], stop: StopRequest | None = None,
+                 describe: Callable[..., str] = lambda *where: f"at {where}"):
+        self.seconds, self.save, self.stop, self.describe = seconds, save, stop, describe
+        self.last = time.perf_counter()
 
     def tick(self, *where: Any) -> None:
+        if self.stop is not None and self.stop.signum is not None:
+            self.now(*where)
         if self.seconds and time.perf_counter() - self.last > self.seconds:
             self.now(*where)
 
     def now(self, *where: Any) -> None:
-        self.save(*where)
+        path = self.save(*where)
         self.last = time.perf_counter()
+        if self.stop is not None:
+            self.stop.check(path, self.describe(*where))
 
 
 def check_same_config(saved: dict[str, Any], now: dict[str, Any], ignore: set[str], path: str) -> None:

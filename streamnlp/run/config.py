@@ -95,7 +95,7 @@ class Word2VecConfig(RunConfig):
 
     def effective_hot_rows(self, threads: int) -> int:
         """Hot rows when training with `threads` threads. The default is on only where it was measured to
-        pay: two threads, where skip-gram's scores improved in every seed measured (kernels.sgns.sync_hot
+        pay: two threads, where skip-gram's scores improved in every seed measured (kernels.sgns.push_hot
         says why more threads copy input rows only; that is yet to be measured on many cores)."""
         if threads < 2:
             return 0

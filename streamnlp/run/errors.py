@@ -1,5 +1,17 @@
-"""UserError: a mistake in the user's input; the CLI prints its one line and exits with status 2."""
+"""UserError: a mistake in the user's input (the CLI prints its one line and exits with status 2); Interrupted:
+training stopped by a signal, with a checkpoint to resume from (exit status 128 + the signal's number)."""
+from __future__ import annotations
+
+import signal
 
 
 class UserError(ValueError):
     """Bad input (path, shard, flag, corpus). The message names the culprit and says what to do."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Training stopped by SIGINT or SIGTERM at `where` (a block boundary), its state in `checkpoint`."""
+
+    def __init__(self, signum: int, where: str, checkpoint: str):
+        self.signum, self.where, self.checkpoint = signum, where, checkpoint
+        super().__init__(f"stopped by {signal.Signals(signum).name} {where}; checkpoint {checkpoint}")

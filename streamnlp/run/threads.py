@@ -72,3 +72,24 @@ def in_background(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
             raise box["error"]
         return box["result"]
     return wait
+
+
+def run_parallel(fn: Callable[[int], Any], n: int) -> None:
+    """fn(0) .. fn(n - 1) side by side: fn(0) on this thread, the others on threads of their own (fn is a
+    kernel that releases the GIL); returns when all are done, raising the first one's exception."""
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            fn(i)
+        except BaseException as e:  # handed to the caller
+            errors.append(e)
+
+    others = [threading.Thread(target=run, args=(i,)) for i in range(1, n)]
+    for t in others:
+        t.start()
+    run(0)
+    for t in others:
+        t.join()
+    if errors:
+        raise errors[0]

@@ -17,6 +17,7 @@ from ..data.prepare import prepare_corpus
 from ..kernels.glove import train_records
 from ..run import checkpoint, rundir
 from ..run.config import GloveConfig, to_json
+from ..run.interrupt import StopRequest, at_position, stop_requests
 from ..run.threads import thread_limits, threads_or_default
 from ..vectors import w2vfile
 from ..vectors.keyed import KeyedVectors
@@ -57,7 +58,8 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
             params = init_params(len(vocab), cfg.dim, cfg.seed)
             state = {"epoch": 0, "bucket": 0, "cost": 0.0, "epoch_cost": [], "skipped": 0, "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
-        state = _epochs(params, co, state, ckpt_dir, cfg, threads)
+        with stop_requests() as stop:
+            state = _epochs(params, co, state, ckpt_dir, cfg, threads, stop)
     t_out = time.perf_counter()
     vectors = params["W"] + params["C"]
     w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
@@ -77,13 +79,14 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
 
 
 def _epochs(p: dict[str, np.ndarray], co: Cooccurrence, state: dict, ckpt_dir: str, cfg: GloveConfig,
-            threads: int) -> dict:
+            threads: int, stop: StopRequest | None = None) -> dict:
     eta, clip = np.float32(cfg.eta), np.float32(cfg.grad_clip)
     held = {}  # a corpus whose records fit one bucket keeps them in memory across epochs
     bar = tqdm(total=cfg.epochs * co.n_records, initial=state["epoch"] * co.n_records, unit="rec", unit_scale=True,
                desc="glove", mininterval=1.0, disable=None)
     ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, bucket: checkpoint.save(
-        ckpt_dir, p, {**state, "epoch": epoch, "bucket": bucket, "config": to_json(cfg)}))
+        ckpt_dir, p, {**state, "epoch": epoch, "bucket": bucket, "config": to_json(cfg)}), stop,
+        lambda epoch, bucket: at_position(epoch, cfg.epochs, bucket, len(co.buckets), "buckets of records"))
 
     with bar:
         for epoch in range(state["epoch"], cfg.epochs):

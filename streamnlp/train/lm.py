@@ -25,6 +25,7 @@ from ..run import checkpoint, rundir
 from ..run.atomic import atomic_write
 from ..run.config import LMConfig, make_config, to_json
 from ..run.errors import UserError
+from ..run.interrupt import StopRequest, at_position, stop_requests
 from ..run.threads import passive_openmp, thread_limits, threads_or_default
 from .lmmodel import LanguageModel
 
@@ -94,7 +95,8 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
         t0 = time.perf_counter()
         model.loss(np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), model.zero_state(1))  # compile
         compile_seconds = time.perf_counter() - t0
-        state = _epochs(model, streams, valid, state, h, ckpt_dir, cfg, vocab.counts)
+        with stop_requests() as stop:
+            state = _epochs(model, streams, valid, state, h, ckpt_dir, cfg, vocab.counts, stop)
     save_model(out, model, cfg)
     seconds = time.perf_counter() - t_start
     metrics = {
@@ -112,12 +114,13 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
 
 
 def _epochs(model: LanguageModel, streams: Streams, valid: Streams | None, state: dict, h: np.ndarray,
-            ckpt_dir: str, cfg: LMConfig, counts: np.ndarray) -> dict:
+            ckpt_dir: str, cfg: LMConfig, counts: np.ndarray, stop: StopRequest | None = None) -> dict:
     per_epoch = (streams.n - 1) * cfg.batch
     bar = tqdm(total=cfg.epochs * per_epoch, initial=state["epoch"] * per_epoch + state["pos"] * cfg.batch,
                unit="tok", unit_scale=True, desc=f"lm {cfg.cell}", mininterval=1.0, disable=None)
     ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, pos, hidden: checkpoint.save(
-        ckpt_dir, {"params": model.p.flat, "h": hidden}, {**state, "epoch": epoch, "pos": pos, "config": to_json(cfg)}))
+        ckpt_dir, {"params": model.p.flat, "h": hidden}, {**state, "epoch": epoch, "pos": pos, "config": to_json(cfg)}),
+        stop, lambda epoch, pos, hidden: at_position(epoch, cfg.epochs, pos, streams.n - 1, "steps of each stream"))
 
     noise = NoiseSampler(counts, cfg.sampled_softmax, cfg.seed) if cfg.sampled_softmax else None
     with bar:

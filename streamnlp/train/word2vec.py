@@ -16,10 +16,11 @@ from tqdm import tqdm
 from ..data.pairs import SUB_TOKENS
 from ..data.prepare import prepare_corpus
 from ..kernels.common import sub_blocks
-from ..kernels.sgns import HOT_SYNC_CENTERS, train_block
+from ..kernels.sgns import HOT_SYNC_CENTERS, TRAIN_WORKERS, Step, variant
 from ..run import checkpoint, rundir
 from ..run.config import Word2VecConfig, to_json
-from ..run.threads import in_background, thread_limits, threads_or_default
+from ..run.interrupt import StopRequest, at_position, stop_requests
+from ..run.threads import in_background, run_parallel, thread_limits, threads_or_default
 from ..vectors import w2vfile
 from ..vectors.keyed import KeyedVectors
 from .regions import Schedule
@@ -82,26 +83,29 @@ class Trainer:
 
     def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
               trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N) -> tuple[float, int]:
-        """Train on one block; returns (summed loss, positive pairs)."""
+        """Train on one block with the run's threads (numba.get_num_threads(), set by thread_limits), each
+        a train_worker taking sub-blocks as it is free; returns (summed loss, positive pairs)."""
         c = self.cfg
         subs = sub_blocks(offsets, SUB_TOKENS)
-        max_len = int(np.diff(offsets).max())
+        n_sub = len(subs) - 1
         threads = numba.get_num_threads()
+        workers = max(1, min(threads, n_sub))
         hot = min(c.effective_hot_rows(threads), len(self.syn0))
-        hot_out, hot_every = hot_copies(hot, max(1, min(threads, len(subs) - 1)))
-        with numba.parallel_chunksize(1):  # sub-blocks go to whichever thread is free (they differ in cost)
-            losses, pairs = train_block(c.model == "sg", c.shared_negatives, ids, offsets, subs, max_len,
-                                        self._w0, self._w1, self.keep, c.sample > 0, self.prob, self.alias,
-                                        c.window, c.negative, c.effective_alpha(),
-                                        float(epoch * self.n_tokens + tok_start), self.total, c.seed, epoch, b,
-                                        trace, trace_n, len(self.syn0), hot, hot_out, self._base0,
-                                        self._base1, hot_every)
+        hot_out, hot_every = hot_copies(hot, workers)
+        step = Step(c.sample > 0, c.window, c.negative, c.effective_alpha(), float(epoch * self.n_tokens + tok_start),
+                    self.total, c.seed, epoch, b, len(self.syn0), hot, hot_out, hot_every)
+        train_worker = TRAIN_WORKERS[variant(c.model == "sg", c.shared_negatives)]
+        losses, pairs, next_sub = np.zeros(n_sub), np.zeros(n_sub, np.int64), np.zeros(1, np.int64)
+        max_len = int(np.diff(offsets).max())
+        run_parallel(lambda tid: train_worker(tid, next_sub, step, ids, offsets, subs, max_len, self._w0, self._w1,
+                                              self._base0, self._base1, self.keep, self.prob, self.alias, losses,
+                                              pairs, trace, trace_n), workers)
         return float(losses.sum()), int(pairs.sum())
 
 
 def hot_copies(hot: int, k: int) -> tuple[int, int]:
     """(output rows copied, centers between syncs) for `hot` hot rows and k work units at once: output
-    rows too only for k <= 2, where summed copies cannot overshoot (kernels.sgns.sync_hot); a sync
+    rows too only for k <= 2, where summed copies cannot overshoot (kernels.sgns.push_hot); a sync
     every HOT_SYNC_CENTERS / k centers keeps what all threads train between two syncs constant."""
     return (hot if k <= 2 else 0), HOT_SYNC_CENTERS // k
 
@@ -138,8 +142,8 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     start = state["epoch"] + int(schedule.starts[state["block"]]) / corpus.n_tokens
     trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
     threads = threads_or_default(cfg.threads)
-    with thread_limits(threads):
-        state = _epochs(trainer, schedule, state, ckpt_dir, cfg)
+    with thread_limits(threads), stop_requests() as stop:
+        state = _epochs(trainer, schedule, state, ckpt_dir, cfg, stop)
     t_out = time.perf_counter()
     last = in_background(_save, trainer, state, ckpt_dir, cfg, cfg.epochs, 0)  # beside the vectors' writing
     vectors = np.ascontiguousarray(trainer.syn0[:, :cfg.dim])
@@ -161,13 +165,16 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     return KeyedVectors(vocab.words, vectors)
 
 
-def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Word2VecConfig) -> dict:
+def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Word2VecConfig,
+            stop: StopRequest | None = None) -> dict:
     """The epochs from where `state` stands; state["block"] counts the schedule's steps done in its epoch."""
     n_tokens = int(schedule.starts[-1])
     done = state["epoch"] * n_tokens + int(schedule.starts[state["block"]])
     bar = tqdm(total=cfg.epochs * n_tokens, initial=done, unit="w", unit_scale=True,
                desc=f"word2vec {cfg.model}", mininterval=1.0, smoothing=0.1, disable=None)
-    ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, block: _save(tr, state, ckpt_dir, cfg, epoch, block))
+    ckpt = checkpoint.Periodic(
+        cfg.checkpoint_every, lambda epoch, block: _save(tr, state, ckpt_dir, cfg, epoch, block), stop,
+        lambda epoch, block: at_position(epoch, cfg.epochs, block, len(schedule.steps), "blocks"))
 
     with bar:
         for epoch in range(state["epoch"], cfg.epochs):
@@ -187,7 +194,7 @@ def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Wo
     return state
 
 
-def _save(tr: Trainer, state: dict, ckpt_dir: str, cfg: Word2VecConfig, epoch: int, block: int) -> None:
+def _save(tr: Trainer, state: dict, ckpt_dir: str, cfg: Word2VecConfig, epoch: int, block: int) -> str:
     """The checkpoint of both matrices at (epoch, block); the last one (cfg.epochs, 0) marks a finished run."""
-    checkpoint.save(ckpt_dir, {"syn0": tr.syn0[:, :cfg.dim], "syn1": tr.syn1[:, :cfg.dim]},
+    return checkpoint.save(ckpt_dir, {"syn0": tr.syn0[:, :cfg.dim], "syn1": tr.syn1[:, :cfg.dim]},
                     {**state, "epoch": epoch, "block": block, "config": to_json(cfg)})

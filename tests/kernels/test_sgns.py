@@ -12,7 +12,7 @@ from streamnlp.data.encode import encode_corpus
 from streamnlp.data.pairs import block_pairs
 from streamnlp.data.shards import discover
 from streamnlp.data.vocab import build_vocab
-from streamnlp.kernels.sgns import ns_update, ns_window_update, sync_hot
+from streamnlp.kernels.sgns import ns_update, ns_window_update, pull_hot, push_hot
 from streamnlp.run.config import Word2VecConfig
 from streamnlp.run.threads import thread_limits
 from streamnlp.train.word2vec import Trainer, init_weights
@@ -157,7 +157,7 @@ def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, sm
 
 
 @pytest.mark.parametrize("push, hot_out", [(True, 3), (True, 2), (False, 3)])
-def test_sync_hot_adds_the_copies_change_to_what_others_wrote_and_reloads_them(push, hot_out):
+def test_push_hot_adds_the_copies_change_to_what_others_wrote_and_reloads_them(push, hot_out):
     """Rows 0..2 shared, a thread's copies at rows 6..8 with their starting values at rows 1..3 of
     base; the shared rows moved meanwhile (another thread's sync), so copies, base and shared all differ.
     syn1 syncs only its first hot_out rows."""
@@ -169,7 +169,7 @@ def test_sync_hot_adds_the_copies_change_to_what_others_wrote_and_reloads_them(p
         synced = syn[:n] + (syn[6:6 + n] - base[1:1 + n]) if push else syn[:n].copy()
         untouched = [syn[3:6].copy(), syn[n:3].copy(), syn[6 + n:9].copy(), base[[0, 4]].copy(), base[1 + n:4].copy()]
         want.append((n, synced, untouched))
-    sync_hot(syn0, syn1, base0, base1, 3, hot_out, 6, 1, push)
+    (push_hot if push else pull_hot)(syn0, syn1, base0, base1, 3, hot_out, 6, 1)
     for (n, synced, untouched), syn, base in zip(want, (syn0, syn1), (base0, base1)):
         assert np.allclose(syn[:n], synced, atol=1e-6)
         assert np.array_equal(syn[6:6 + n], syn[:n]) and np.array_equal(base[1:1 + n], syn[:n])
@@ -183,6 +183,6 @@ def test_the_kernel_tests_pass_with_numba_bounds_checks(tmp_path):
     compile cache, so no unchecked code is reused)."""
     env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", __file__,
-                          "-k", "hot_rows or sync_hot or fused or repeated or line_aligned"],
+                          "-k", "hot_rows or push_hot or fused or repeated or line_aligned"],
                          env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-3000:]
