@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import shlex
@@ -14,19 +15,35 @@ from typing import Any
 from .run.config import GloveConfig, LMConfig, VocabConfig, Word2VecConfig, make_config
 from .run.errors import Interrupted, UserError
 
+# --help lists a trainer's own flags first, then the run's, then how the corpus is read and counted
+GROUPS = {"RunConfig": "run", "VocabConfig": "vocabulary", "CorpusConfig": "reading the corpus"}
+
 
 def add_config_flags(p: argparse.ArgumentParser, cls: type) -> None:
-    for f in fields(cls):
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for f in sorted(fields(cls), key=lambda f: _declared_depth(cls, f.name)):
         m = f.metadata
+        owner = _declared_in(cls, f.name)
+        title = GROUPS.get(owner.__name__, f"{p.prog.split()[-1]} options")
+        g = groups.get(title) or groups.setdefault(title, p.add_argument_group(title))
         flags = ["--" + f.name.replace("_", "-"), *m["aliases"]]
         default = None if f.default is MISSING else f.default
         help_text = m["help"] + (f" (default: {default})" if default is not None else "")
         if m["type"] is bool:
-            p.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=default,
+            g.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=default,
                            help=m["help"])
         else:
-            p.add_argument(*flags, dest=f.name, type=m["type"], choices=m["choices"], default=default,
+            g.add_argument(*flags, dest=f.name, type=m["type"], choices=m["choices"], default=default,
                            help=help_text, metavar=None if m["choices"] else f.name.upper(), nargs=m["nargs"])
+
+
+def _declared_in(cls: type, name: str) -> type:
+    """The class of cls's MRO that declares field `name` first (a subclass may redeclare a base's field)."""
+    return next(k for k in cls.__mro__ if name in getattr(k, "__annotations__", {}))
+
+
+def _declared_depth(cls: type, name: str) -> int:
+    return cls.__mro__.index(_declared_in(cls, name))
 
 
 def config_values(args: argparse.Namespace, cls: type) -> dict[str, Any]:
@@ -45,8 +62,11 @@ def cmd_lm(args: argparse.Namespace) -> int:
     train_lm(args.inputs, args.out, **config_values(args, LMConfig))
     with open(f"{args.out}/metrics.json") as f:
         m = json.load(f)
-    print(f"{args.out}: {args.cell} LM, {m['vocab_size']} words, {m['train_tokens']} training tokens in "
-          f"{m['train_seconds']:.1f} s ({m['tokens_per_s']:,} tokens/s), valid perplexity {m['valid_perplexity']}")
+    ppl = "" if m["valid_perplexity"] is None else f", valid perplexity {m['valid_perplexity']}"
+    print(f"{args.out}: {args.cell} LM, {m['vocab_size']:,} words, {plural(m['epochs'], 'epoch')} over "
+          f"{m['train_tokens']:,} training tokens, {m['train_seconds']:.1f} s of training "
+          f"({m['tokens_per_s']:,} tokens/s){ppl}")
+    print(left_behind(args))
     return 0
 
 
@@ -75,11 +95,35 @@ def cmd_train(args: argparse.Namespace) -> int:
     train(args.inputs, args.out, **config_values(args, cls))
     with open(f"{args.out}/metrics.json") as f:
         m = json.load(f)
-    loss = m.get("final_loss", m.get("final_cost"))
+    loss = f"cost {m['final_cost']}" if args.command == "glove" else f"loss {m['final_loss']}"
     rate = f" ({m['words_per_s']:,} words/s)" if "words_per_s" in m else ""
-    print(f"{args.out}: {m['vocab_size']} words x {args.dim} dims, {m['tokens']} tokens, {m['epochs']} epochs "
-          f"in {m['seconds']:.1f} s{rate}, final {'cost' if args.command == 'glove' else 'loss'} {loss}")
+    print(f"{args.out}: {m['vocab_size']:,} words x {args.dim} dims from {m['tokens']:,} tokens, "
+          f"{plural(m['epochs'], 'epoch')} in {m['seconds']:.1f} s{rate}, final {loss}")
+    print(left_behind(args))
     return 0
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def left_behind(args: argparse.Namespace) -> str:
+    """The run's last line: what it left in its folder, and how large, and where a kept cache is."""
+    def size(path: str) -> int:
+        if os.path.isdir(path):
+            return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+        return os.path.getsize(path)
+
+    def mb(n: int) -> str:
+        return f"{n / 1e6:.1f} MB" if n >= 50_000 else f"{n / 1e3:.0f} kB" if n >= 1000 else f"{n} B"
+
+    names = sorted(os.listdir(args.out))
+    sizes = {n: size(os.path.join(args.out, n)) for n in names}
+    line = (f"{args.out} holds " + ", ".join(f"{n}{'/' if os.path.isdir(os.path.join(args.out, n)) else ''} "
+                                            f"({mb(sizes[n])})" for n in names) + f": {mb(sum(sizes.values()))}")
+    if getattr(args, "cache_dir", None):
+        line += f"; the encoded corpus stays in {args.cache_dir} ({mb(size(args.cache_dir))}) for later runs"
+    return line
 
 
 def cmd_vocab(args: argparse.Namespace) -> int:
@@ -171,9 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="sample text from a trained language model")
     p.add_argument("run", help="the --out folder of a `stream-train lm` run")
     p.add_argument("--prime", default="", help="text to start from")
-    p.add_argument("--tokens", type=int, default=50)
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--tokens", type=int, default=50, help="words to sample after the prime (default: 50)")
+    p.add_argument("--temperature", type=float, default=1.0,
+                   help="below 1 sharper, above 1 flatter than the model's distribution (default: 1.0)")
+    p.add_argument("--seed", type=int, default=1, help="random seed of the sampling (default: 1)")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("vocab", help="count the vocabulary only (writes OUT/vocab.tsv)")
@@ -183,31 +228,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="evaluate vectors").add_subparsers(dest="what", required=True)
     p = ev.add_parser("analogy", help="word analogies (questions-words format), per section")
-    p.add_argument("vectors")
-    p.add_argument("questions")
-    p.add_argument("--restrict-vocab", type=int, default=30000)
+    p.add_argument("vectors", help="a run folder, or a word2vec .bin / .txt file (or .npy beside vocab.tsv)")
+    p.add_argument("questions", help="': section' lines, then 'a b c d' lines (questions-words.txt's format)")
+    p.add_argument("--restrict-vocab", type=int, default=30000,
+                   help="answer among the most frequent N words only, as gensim (default: 30000)")
     p.add_argument("--cosmul", action="store_true", help="3CosMul instead of 3CosAdd")
-    p.add_argument("--case-sensitive", action="store_true")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--case-sensitive", action="store_true", help="do not fold case (gensim folds it)")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of lines")
     p.set_defaults(func=cmd_analogy)
     p = ev.add_parser("similarity", help="Pearson / Spearman against human similarity scores")
-    p.add_argument("vectors")
+    p.add_argument("vectors", help="a run folder, or a word2vec .bin / .txt file (or .npy beside vocab.tsv)")
     p.add_argument("pairs", help="word1<TAB>word2<TAB>score lines ('#' comments)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of a line")
     p.set_defaults(func=cmd_similarity)
 
     p = ev.add_parser("perplexity", help="exact perplexity of a trained language model on a corpus")
     p.add_argument("run", help="the --out folder of a `stream-train lm` run")
-    p.add_argument("inputs", nargs="+", metavar="INPUT")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="the text to score, read as the training corpus was")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of a line")
     p.set_defaults(func=cmd_perplexity)
 
     p = sub.add_parser("similar", help="nearest words, or an analogy query")
-    p.add_argument("vectors")
-    p.add_argument("word", nargs="?")
+    p.add_argument("vectors", help="a run folder, or a word2vec .bin / .txt file (or .npy beside vocab.tsv)")
+    p.add_argument("word", nargs="?", help="the word whose nearest words to list")
     p.add_argument("--analogy", nargs=3, metavar=("A", "B", "C"), help="A is to B as C is to ?")
-    p.add_argument("--topn", type=int, default=10)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--topn", type=int, default=10, help="how many words to list (default: 10)")
+    p.add_argument("--json", action="store_true", help="one JSON object instead of lines")
     p.set_defaults(func=cmd_similar)
     return top
 
@@ -216,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     """The command line; this module imports nothing heavy, so a signal during Numba's and pyarrow's imports
     (about a second) is answered here too."""
     received = _stop_on_sigterm()
-    args = build_parser().parse_args(argv)
+    args = parse(build_parser(), argv)
     try:
         from .run.threads import passive_openmp
         passive_openmp()  # before any kernel runs
@@ -240,6 +286,21 @@ def main(argv: list[str] | None = None) -> int:
                 "nothing was trained; run it again")
         print(f"stream-train: interrupted by {signal.Signals(signum).name}; {then}", file=sys.stderr)
         return 128 + signum
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """parse_args, except that an unknown flag is reported by the subcommand that got it, with its usage and
+    the closest flag it has (argparse alone answers with the top-level usage)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = parser
+        while sub._subparsers is not None:  # the subcommand chosen, and its own, down to the last
+            action = sub._subparsers._group_actions[0]
+            sub = action.choices[getattr(args, action.dest)]
+        flags = [o for a in sub._actions for o in a.option_strings]
+        close = difflib.get_close_matches(extra[0].split("=")[0], flags, n=1, cutoff=0.6)
+        sub.error(f"unrecognized arguments: {' '.join(extra)}" + (f" (did you mean {close[0]}?)" if close else ""))
+    return args
 
 
 def _stop_on_sigterm() -> list[int]:

@@ -1,5 +1,6 @@
 """cli.py: every bad input ends with exit status 2 and one error line naming the file or flag; no traceback."""
 import errno
+import json
 
 import pytest
 from conftest import SAMPLE, run_cli, write_parquet
@@ -46,7 +47,8 @@ def test_json_lines_without_a_text_field_or_not_json(tmp_path, lines, needle):
 def test_resume_on_inputs_that_changed(tmp_path):
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "a.txt").write_text("a b c d e f\n" * 500)
-    args = ["word2vec", tmp_path / "c", "--out", tmp_path / "o", "--min-count", "1", "--epochs", "1", "--dim", "8"]
+    args = ["word2vec", tmp_path / "c", "--out", tmp_path / "o", "--min-count", "1", "--epochs", "1", "--dim", "8",
+            "--keep-checkpoints"]
     assert run_cli(*args).returncode == 0
     (tmp_path / "c" / "b.txt").write_text("a b c\n" * 100)  # words the vocabulary has: other blocks
     assert_user_error(run_cli(*args, "--resume"), "--resume", "blocks", "same inputs")
@@ -160,3 +162,40 @@ def test_what_a_command_prints_reaches_a_pipe_before_the_process_ends(tmp_path, 
 def test_word2vec_and_gensim_flag_names_are_aliases(command, argv, field, value):
     """word2vec.c's -size / -iter and gensim's vector_size / workers name the same settings."""
     assert getattr(build_parser().parse_args([command, "in", "--out", "o", *argv]), field) == value
+
+
+def test_a_csv_named_as_input_is_refused(tmp_path):
+    (tmp_path / "c.csv").write_text('text,label\n"a b, c",1\n' * 50)
+    assert_user_error(run_cli("word2vec", tmp_path / "c.csv", "--out", tmp_path / "o"), "c.csv", "CSV", "Parquet")
+
+
+def test_an_analogy_file_without_questions_is_an_error_and_bad_lines_a_warning(tmp_path):
+    run = tmp_path / "run"
+    assert run_cli("word2vec", SAMPLE, "--out", run, "--epochs", "1", "--dim", "8").returncode == 0
+    (tmp_path / "three.txt").write_text(": capitals\nathens greece berlin\nparis france rome\n")
+    assert_user_error(run_cli("eval", "analogy", run, tmp_path / "three.txt"), "three.txt", "no question of four words")
+    good = open(f"{SAMPLE}/_eval/questions-words.txt").read()
+    (tmp_path / "mixed.txt").write_text(good + "one two three\n")
+    res = run_cli("eval", "analogy", run, tmp_path / "mixed.txt", "--json")
+    assert res.returncode == 0 and "1 line(s) are not four words" in res.stderr
+    assert json.loads(res.stdout)["sections"]
+
+
+def test_a_mistyped_flag_is_named_by_its_subcommand_with_the_closest_flag(tmp_path):
+    res = run_cli("word2vec", SAMPLE, "--out", tmp_path / "o", "--dimm", "50")
+    assert res.returncode == 2 and "usage: stream-train word2vec" in res.stderr
+    last = res.stderr.strip().splitlines()[-1]
+    assert "unrecognized arguments: --dimm" in last and last.endswith("(did you mean --dim?)")
+
+
+def test_a_finished_run_says_what_it_left_and_how_large(tmp_path):
+    res = run_cli("word2vec", SAMPLE, "--out", tmp_path / "o", "--epochs", "1", "--dim", "8", "--no-write-text")
+    first, last = res.stdout.strip().splitlines()
+    assert " 1 epoch in " in first
+    assert last.startswith(f"{tmp_path / 'o'} holds config.json (") and "vectors.bin (" in last
+    assert "cache" not in last and "checkpoints" not in last
+
+
+def test_word2vec_help_lists_the_model_flags_before_the_corpus_flags():
+    text = build_parser()._subparsers._group_actions[0].choices["word2vec"].format_help()
+    assert text.index("--model") < text.index("--min-count") < text.index("--text-column")

@@ -31,7 +31,7 @@ from ..run.threads import map_shards
 from . import blocklock
 from .codes import codes_path, fresh_folder, read_codes
 from .corpus import prefetch, read_unit, token_settings, tokenize
-from .shards import Shard, units
+from .shards import Shard, describe, unit_bytes, units
 from .vocab import Vocab
 
 FORMAT = 2  # 2: a part per unit of shards (shards.units), not per shard; a folder per encoding
@@ -223,8 +223,9 @@ def encode_corpus(shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, folder: 
 def _encode_into(folder: str, key: str, shards: list[Shard], vocab: Vocab, cfg: CorpusConfig, unk: int | None,
                  eos: int | None, threads: int | None, codes: str | None) -> None:
     """The units' parts, then the manifest, into `folder`."""
+    work = units(shards)
     per_unit = list(map_shards(lambda a: _encode_unit(a[0], a[1], vocab, cfg, folder, unk, eos, codes),
-                               list(enumerate(units(shards))), threads, "encoding"))
+                               list(enumerate(work)), threads, f"encoding {describe(shards)}", unit_bytes(work)))
     blocks = [b for bs in per_unit for b in bs]
     if not blocks:
         raise UserError("no sentence of the corpus has a word of the vocabulary; lower --min-count")

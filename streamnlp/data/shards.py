@@ -24,6 +24,11 @@ ARROW = (".arrow", ".feather", ".ipc")
 COMPRESSED = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}  # text Arrow decompresses as it reads
 # archives and compressions it cannot stream: named, refused; in a folder, skipped (never read as text)
 UNREADABLE = (".xz", ".lzma", ".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tar.zst")
+# files that are not text a line a sentence: named, refused (their separators, markup or bytes would train
+# as words); in a folder, skipped
+NOT_TEXT = {".csv": "CSV", ".tsv": "TSV", ".xls": "Excel", ".xlsx": "Excel", ".ods": "spreadsheet", ".pdf": "PDF",
+            ".doc": "Word", ".docx": "Word", ".odt": "document", ".npy": "NumPy", ".npz": "NumPy",
+            ".pkl": "pickle", ".pickle": "pickle", ".h5": "HDF5", ".hdf5": "HDF5", ".orc": "ORC", ".avro": "Avro"}
 TEXT = (".txt", ".text", *COMPRESSED)
 JSON = tuple(ext + z for ext in (".jsonl", ".ndjson", ".json") for z in ("", *COMPRESSED))  # JSON Lines
 PIECE_BYTES = 8 << 20
@@ -58,6 +63,13 @@ def _fmt(path: str, explicit: bool) -> str | None:
             ext = next(e for e in UNREADABLE if low.endswith(e))
             raise UserError(f"{path}: a {ext} file cannot be read as text as it streams; unpack it, or compress "
                             "the text with gzip, bzip2 or zstd")
+        return None
+    kind = next((k for ext, k in NOT_TEXT.items() if low.endswith((ext, *(ext + z for z in COMPRESSED)))), None)
+    if kind is not None:
+        if explicit:
+            raise UserError(f"{path}: a {kind} file is not read as a corpus (its separators and quoting would train "
+                            "as words); convert it to Parquet (pandas: DataFrame.to_parquet) or to text, a sentence a "
+                            "line")
         return None
     if low.endswith(PARQUET):
         return "parquet"
@@ -196,3 +208,19 @@ def text_bounds(f: pa.NativeFile, shard: Shard, chunk: int) -> tuple[int, int]:
             pos += len(window)
         return shard.size
     return cut(shard.start), cut(shard.size if shard.stop is None else shard.stop)
+
+
+def unit_bytes(units: list[list[Shard]]) -> list[float]:
+    """About how many bytes of files each unit reads (a piece: its file's size over its file's pieces), for
+    the passes' progress bars; `describe` names what they read."""
+    pieces: dict[str, int] = {}
+    for unit in units:
+        for s in unit:
+            pieces[s.path] = pieces.get(s.path, 0) + 1
+    return [sum(s.size / pieces[s.path] for s in unit) for unit in units]
+
+
+def describe(shards: list[Shard]) -> str:
+    """'4 files' / '1 file' for a progress bar."""
+    n = len({s.path for s in shards})
+    return f"{n:,} file" + ("" if n == 1 else "s")

@@ -22,7 +22,7 @@ from ..run.threads import map_shards
 from ..run.vocabfile import read_vocab_tsv, write_vocab_tsv
 from .codes import CodesWriter, codes_path
 from .corpus import read_unit, tokenize
-from .shards import Shard, units
+from .shards import Shard, describe, unit_bytes, units
 
 COMPACT_ROWS = 1 << 21
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
@@ -174,8 +174,9 @@ def finalize(counts: Counts, min_count: int, max_final_vocab: int | None) -> Voc
 def count_all(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Counts:
     """Count all shards, unit by unit (shards.units) in parallel threads (pyarrow releases the GIL), and
     merge the counts; with `codes` (a folder), unit i's dictionary-encoded rows go to codes_path(codes, i)."""
-    parts = map_shards(lambda a: count_unit(a[1], cfg, codes and codes_path(codes, a[0])),
-                       list(enumerate(units(shards))), cfg.threads, "counting")
+    work = units(shards)
+    parts = map_shards(lambda a: count_unit(a[1], cfg, codes and codes_path(codes, a[0])), list(enumerate(work)),
+                       cfg.threads, f"counting {describe(shards)}", unit_bytes(work))
     counts = merge(parts, cfg.max_vocab_size)
     if counts.tokens == 0:
         where = os.path.dirname(shards[0].path) if len({s.path for s in shards}) > 1 else shards[0].path

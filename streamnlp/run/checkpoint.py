@@ -58,6 +58,12 @@ class Periodic:
         if self.seconds and time.perf_counter() - self.last > self.seconds:
             self.now(*where)
 
+    def end(self, *where: Any, keep: bool) -> None:
+        """After the last step: a checkpoint of the finished run if it is to be kept, or if a signal came
+        after the last tick (validation, say), so that it still stops with one to resume from."""
+        if keep or (self.stop is not None and self.stop.signum is not None):
+            self.now(*where)
+
     def now(self, *where: Any) -> None:
         path = self.save(*where)
         self.last = time.perf_counter()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from typing import Any
 
 from .errors import UserError
@@ -49,9 +49,13 @@ class VocabConfig(CorpusConfig):
 @dataclass
 class RunConfig(VocabConfig):
     """What every trainer's run has: periodic checkpoints and --resume."""
-    checkpoint_every: float = opt(300.0, "seconds between checkpoints (0 = none); the last is written at the end",
-                                  lo=0.0)
+    checkpoint_every: float = opt(300.0, "seconds between checkpoints in OUT/checkpoints (0 = none); Ctrl-C or "
+                                         "SIGTERM also writes one", lo=0.0)
     resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
+    keep_checkpoints: bool = opt(False, "keep OUT/checkpoints when the run finishes (the last holds every matrix); "
+                                        "a stopped run keeps them always")
+    keep_cache: bool = opt(False, "keep OUT/cache (the encoded corpus; GloVe's counts too) when the run finishes, "
+                                  "for later runs on the same corpus; a --cache-dir is kept always")
 
 
 @dataclass
@@ -82,6 +86,12 @@ class Word2VecConfig(RunConfig):
                                     "interleaved, as word2vec.c's threads each read their own part (default "
                                     "2 for cbow, where it scored better, 1 for sg)", type=int, lo=1, hi=1024)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
+
+    def resolved(self, threads: int) -> Word2VecConfig:
+        """The settings as a run with `threads` threads uses them: defaults that depend on the model or the
+        thread count filled in (config.json holds these)."""
+        return replace(self, alpha=self.effective_alpha(), hot_rows=self.effective_hot_rows(threads),
+                       regions=self.effective_regions(), threads=threads)
 
     def effective_regions(self) -> int:
         if self.regions is not None:

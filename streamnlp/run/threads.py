@@ -38,14 +38,17 @@ def thread_limits(threads: int) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
-def map_shards(fn: Callable[[Any], Any], items: Sequence[Any], threads: int | None, desc: str) -> Iterator[Any]:
+def map_shards(fn: Callable[[Any], Any], items: Sequence[Any], threads: int | None, desc: str,
+               sizes: Sequence[float] | None = None) -> Iterator[Any]:
     """fn(item) for each item, run on up to `threads` threads (pyarrow releases the GIL) and yielded in
     the items' order, each as soon as it and those before it are done (a reduce can fold them as they
-    come); a progress bar over the items on a terminal."""
+    come); a progress bar on a terminal, over the items' `sizes` in bytes when given."""
     workers = max(1, min(threads_or_default(threads), len(items)))
-    with ThreadPoolExecutor(workers) as pool, tqdm(total=len(items), desc=desc, unit="shard", disable=None) as bar:
-        for result in pool.map(fn, items):
-            bar.update(1)
+    sizes = [1] * len(items) if sizes is None else list(sizes)
+    unit = dict(unit="item") if len(set(sizes)) == 1 and sizes[0] == 1 else dict(unit="B", unit_scale=True)
+    with ThreadPoolExecutor(workers) as pool, tqdm(total=sum(sizes), desc=desc, disable=None, **unit) as bar:
+        for result, size in zip(pool.map(fn, items), sizes):
+            bar.update(size)
             yield result
 
 

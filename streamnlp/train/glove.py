@@ -58,23 +58,25 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
             params = init_params(len(vocab), cfg.dim, cfg.seed)
             state = {"epoch": 0, "bucket": 0, "cost": 0.0, "epoch_cost": [], "skipped": 0, "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
+        earlier, epochs_before = state["train_seconds"], state["epoch"] + state["bucket"] / len(co.buckets)
         with stop_requests() as stop:
             state = _epochs(params, co, state, ckpt_dir, cfg, threads, stop)
     t_out = time.perf_counter()
     vectors = params["W"] + params["C"]
     w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
-    seconds = time.perf_counter() - t_start
+    train_seconds = state["train_seconds"] - earlier
     metrics = {
         "model": "glove", "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
         "vocab_size": len(vocab), "cooccurrence_records": co.n_records, "epochs": cfg.epochs, "threads": threads,
-        "seconds": round(seconds, 3), "count_seconds": round(count_seconds, 3),
-        "train_seconds": round(state["train_seconds"], 3),
-        "records_per_s": round(co.n_records * cfg.epochs / max(state["train_seconds"], 1e-9)),  # both over all epochs
+        **rundir.run_times(time.perf_counter() - t_start, train_seconds, earlier),
+        "count_seconds": round(count_seconds, 3),
+        "records_per_s": round(co.n_records * (cfg.epochs - epochs_before) / max(train_seconds, 1e-9)),
         "write_seconds": round(time.perf_counter() - t_out, 3), **{k: round(v, 3) for k, v in timings.items()},
         "cost_per_epoch": state["epoch_cost"], "final_cost": state["epoch_cost"][-1] if state["epoch_cost"] else None,
         "skipped_nonfinite": state["skipped"], "resumed": saved is not None,
     }
-    rundir.write_run_files(out, to_json(cfg), metrics)
+    rundir.write_run_files(out, {**to_json(cfg), "threads": threads}, metrics)
+    rundir.finish_run(out, cfg, ("cache", "cooccur"))
     return KeyedVectors(vocab.words, vectors)
 
 
@@ -109,5 +111,5 @@ def _epochs(p: dict[str, np.ndarray], co: Cooccurrence, state: dict, ckpt_dir: s
             state["epoch_cost"].append(round(state["cost"] / max(co.n_records, 1), 6))
             bar.set_postfix(cost=f"{state['epoch_cost'][-1]:.4f}", refresh=False)
             state["cost"], state["bucket"], state["epoch"] = 0.0, 0, epoch + 1
-    ckpt.now(cfg.epochs, 0)
+    ckpt.end(cfg.epochs, 0, keep=cfg.keep_checkpoints)
     return state

@@ -91,6 +91,7 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
                  "corpus_layout": corpus.layout}
         h = model.zero_state(cfg.batch)
     threads = threads_or_default(cfg.threads)
+    earlier, tokens_before = state["train_seconds"], state["train_tokens"]
     with thread_limits(threads):
         t0 = time.perf_counter()
         model.loss(np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), model.zero_state(1))  # compile
@@ -98,18 +99,19 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
         with stop_requests() as stop:
             state = _epochs(model, streams, valid, state, h, ckpt_dir, cfg, vocab.counts, stop)
     save_model(out, model, cfg)
-    seconds = time.perf_counter() - t_start
+    train_seconds = state["train_seconds"] - earlier
     metrics = {
         "model": cfg.cell, "tokens": vocab.total_tokens, "vocab_size": len(vocab), "epochs": cfg.epochs,
-        "threads": threads, "seconds": round(seconds, 3), "train_seconds": round(state["train_seconds"], 3),
+        "threads": threads, **rundir.run_times(time.perf_counter() - t_start, train_seconds, earlier),
         "train_tokens": state["train_tokens"],
-        "tokens_per_s": round(state["train_tokens"] / max(state["train_seconds"], 1e-9)),
+        "tokens_per_s": round((state["train_tokens"] - tokens_before) / max(train_seconds, 1e-9)),
         "compile_seconds": round(compile_seconds, 3), **{k: round(v, 3) for k, v in timings.items()},
         "loss_per_epoch": state["epoch_loss"], "valid_perplexity_per_epoch": state["valid_perplexity"],
         "valid_perplexity": state["valid_perplexity"][-1] if state["valid_perplexity"] else None,
         "final_lr": state["lr"], "resumed": saved is not None,
     }
-    rundir.write_run_files(out, to_json(cfg), metrics)
+    rundir.write_run_files(out, {**to_json(cfg), "threads": threads}, metrics)
+    rundir.finish_run(out, cfg, ("cache", "valid-cache"))
     return LoadedLM(model, vocab, cfg)
 
 
@@ -146,7 +148,7 @@ def _epochs(model: LanguageModel, streams: Streams, valid: Streams | None, state
                 state["valid_perplexity"].append(round(ppl, 4))
                 bar.set_postfix(valid_ppl=f"{ppl:.1f}", refresh=False)
             state["loss"], state["pos"], state["epoch"] = 0.0, 0, epoch + 1
-    ckpt.now(cfg.epochs, 0, model.zero_state(cfg.batch))
+    ckpt.end(cfg.epochs, 0, model.zero_state(cfg.batch), keep=cfg.keep_checkpoints)
     return state
 
 
@@ -169,11 +171,19 @@ class LoadedLM:
             return self.model.perplexity(w for _, w in streams.windows(self.cfg.bptt))
 
     def generate(self, prime: str = "", tokens: int = 50, temperature: float = 1.0, seed: int = 1) -> str:
-        """`tokens` sampled words after the prime text (unknown prime words read as <unk>)."""
+        """The prime text and `tokens` sampled words after it, a sentence a line (the model's </s> ends a
+        line). The prime is read as the start of a sentence, as training saw sentences (after </s>);
+        unknown prime words read as <unk>."""
         unk, eos = self.vocab.index[UNK], self.vocab.index[EOS]
-        ids = [self.vocab.index.get(w, unk) for w in prime.split()] or [eos]
-        out = self.model.generate(ids, tokens, temperature, seed)
-        return " ".join(self.vocab.words[i] for i in out)
+        ids = [eos] + [self.vocab.index.get(w, unk) for w in prime.split()]
+        lines, line = [], prime.split()
+        for i in self.model.generate(ids, tokens, temperature, seed):
+            if i == eos:
+                lines.append(" ".join(line))
+                line = []
+            else:
+                line.append(self.vocab.words[i])
+        return "\n".join([*lines, " ".join(line)])
 
 
 def load_lm(run_dir: str) -> LoadedLM:

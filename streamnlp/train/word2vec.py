@@ -13,6 +13,7 @@ import numba
 import numpy as np
 from tqdm import tqdm
 
+from ..data.encode import EncodedCorpus
 from ..data.pairs import SUB_TOKENS
 from ..data.prepare import prepare_corpus
 from ..kernels.common import sub_blocks
@@ -25,6 +26,8 @@ from ..vectors import w2vfile
 from ..vectors.keyed import KeyedVectors
 from .regions import Schedule
 
+# Tokens of the corpus whose loss is reported after each epoch (loss_sample): 1.5% of an epoch of realtext.
+SAMPLE_TOKENS = 1 << 17
 NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
 NO_TRACE_N = np.zeros(0, dtype=np.int64)
 
@@ -82,7 +85,8 @@ class Trainer:
         return numba.config.NUMBA_NUM_THREADS * min(cfg.effective_hot_rows(2), n_words)
 
     def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
-              trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N) -> tuple[float, int]:
+              trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N, alpha: float | None = None
+              ) -> tuple[float, int]:
         """Train on one block with the run's threads (numba.get_num_threads(), set by thread_limits), each
         a train_worker taking sub-blocks as it is free; returns (summed loss, positive pairs)."""
         c = self.cfg
@@ -92,7 +96,8 @@ class Trainer:
         workers = max(1, min(threads, n_sub))
         hot = min(c.effective_hot_rows(threads), len(self.syn0))
         hot_out, hot_every = hot_copies(hot, workers)
-        step = Step(c.sample > 0, c.window, c.negative, c.effective_alpha(), float(epoch * self.n_tokens + tok_start),
+        alpha = c.effective_alpha() if alpha is None else alpha
+        step = Step(c.sample > 0, c.window, c.negative, alpha, float(epoch * self.n_tokens + tok_start),
                     self.total, c.seed, epoch, b, len(self.syn0), hot, hot_out, hot_every)
         train_worker = TRAIN_WORKERS[variant(c.model == "sg", c.shared_negatives)]
         losses, pairs, next_sub = np.zeros(n_sub), np.zeros(n_sub, np.int64), np.zeros(1, np.int64)
@@ -101,6 +106,29 @@ class Trainer:
                                               self._base0, self._base1, self.keep, self.prob, self.alias, losses,
                                               pairs, trace, trace_n), workers)
         return float(losses.sum()), int(pairs.sum())
+
+
+    def held_loss(self, ids: np.ndarray, offsets: np.ndarray) -> float:
+        """The model's loss per positive pair on a fixed sample (ids, offsets), as it stands: the sample's
+        pairs and noise words are drawn the same every time (epoch 0, block 0) and the learning rate is 0,
+        so nothing is trained and two calls differ only by what training did in between."""
+        loss, pairs = self.block(0, 0, 0, ids, offsets, alpha=0.0)
+        return loss / max(pairs, 1)
+
+
+def loss_sample(corpus: EncodedCorpus, tokens: int = SAMPLE_TOKENS, spots: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, offsets) of whole sentences from up to `spots` blocks spread over the corpus, about `tokens` in
+    all: the text Trainer.held_loss scores at each epoch's end."""
+    picks = np.unique(np.linspace(0, len(corpus.blocks) - 1, min(spots, len(corpus.blocks))).astype(int))
+    ids_parts, lens = [], []
+    for b in picks:
+        ids, offsets = corpus.read_block(int(b))
+        k = max(1, int(np.searchsorted(offsets, tokens // len(picks))))
+        k = min(k, len(offsets) - 1)
+        ids_parts.append(ids[:offsets[k]])
+        lens.append(np.diff(offsets[:k + 1]))
+    lengths = np.concatenate(lens)
+    return np.concatenate(ids_parts), np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
 
 
 def hot_copies(hot: int, k: int) -> tuple[int, int]:
@@ -136,38 +164,46 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         syn0, syn1 = line_aligned(arrays["syn0"], spare), line_aligned(arrays["syn1"], spare)
     else:
         syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed, spare)
-        state = {"epoch": 0, "block": 0, "epoch_loss": [], "loss": 0.0, "pairs": 0, "train_seconds": 0.0,
-                 "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
+        state = {"epoch": 0, "block": 0, "epoch_loss": [], "train_loss": [], "loss": 0.0, "pairs": 0,
+                 "train_seconds": 0.0, "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
     schedule = Schedule(corpus, cfg.effective_regions())
-    start = state["epoch"] + int(schedule.starts[state["block"]]) / corpus.n_tokens
+    start = state["epoch"] + int(schedule.starts[state["block"]]) / corpus.n_tokens  # epochs done before this run
+    earlier = state["train_seconds"]
     trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
     threads = threads_or_default(cfg.threads)
     with thread_limits(threads), stop_requests() as stop:
         state = _epochs(trainer, schedule, state, ckpt_dir, cfg, stop)
     t_out = time.perf_counter()
-    last = in_background(_save, trainer, state, ckpt_dir, cfg, cfg.epochs, 0)  # beside the vectors' writing
+    last = in_background(_save, trainer, state, ckpt_dir, cfg, cfg.epochs, 0) if cfg.keep_checkpoints else None
     vectors = np.ascontiguousarray(trainer.syn0[:, :cfg.dim])
     w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
-    last()
+    if last is not None:
+        last()  # written beside the vectors
+    train_seconds = state["train_seconds"] - earlier
     seconds = time.perf_counter() - t_start
     metrics = {
         "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
         "vocab_size": len(vocab), "epochs": cfg.epochs, "threads": threads,
-        "seconds": round(seconds, 3), "words_per_s": round(vocab.total_tokens * (cfg.epochs - start) / seconds),
-        "train_seconds": round(state["train_seconds"], 3),
-        "train_words_per_s": round(corpus.n_tokens * cfg.epochs / max(state["train_seconds"], 1e-9)),
+        **rundir.run_times(seconds, train_seconds, earlier),
+        "words_per_s": round(vocab.total_tokens * (cfg.epochs - start) / seconds),
+        "train_words_per_s": round(corpus.n_tokens * (cfg.epochs - start) / max(train_seconds, 1e-9)),
         "compile_seconds": round(compile_seconds, 3), "write_seconds": round(time.perf_counter() - t_out, 3),
         **{k: round(v, 3) for k, v in timings.items()},
         "loss_per_epoch": state["epoch_loss"], "final_loss": state["epoch_loss"][-1] if state["epoch_loss"] else None,
+        "train_loss_per_epoch": state.get("train_loss", []),
         "resumed": resumed,
     }
-    rundir.write_run_files(out, to_json(cfg), metrics)
+    rundir.write_run_files(out, to_json(cfg.resolved(threads)), metrics)
+    rundir.finish_run(out, cfg)
     return KeyedVectors(vocab.words, vectors)
 
 
 def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Word2VecConfig,
             stop: StopRequest | None = None) -> dict:
-    """The epochs from where `state` stands; state["block"] counts the schedule's steps done in its epoch."""
+    """The epochs from where `state` stands; state["block"] counts the schedule's steps done in its epoch.
+    Each epoch's loss is the model's on loss_sample as the epoch ends (epoch_loss), beside the mean over the
+    pairs it trained on (train_loss): a model trained with a falling learning rate follows the text it
+    reads less and less, so the latter rose in the last epoch on realtext while the model improved."""
     n_tokens = int(schedule.starts[-1])
     done = state["epoch"] * n_tokens + int(schedule.starts[state["block"]])
     bar = tqdm(total=cfg.epochs * n_tokens, initial=done, unit="w", unit_scale=True,
@@ -176,6 +212,7 @@ def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Wo
         cfg.checkpoint_every, lambda epoch, block: _save(tr, state, ckpt_dir, cfg, epoch, block), stop,
         lambda epoch, block: at_position(epoch, cfg.epochs, block, len(schedule.steps), "blocks"))
 
+    sample = loss_sample(schedule.corpus)
     with bar:
         for epoch in range(state["epoch"], cfg.epochs):
             first = state["block"] if epoch == state["epoch"] else 0
@@ -188,9 +225,13 @@ def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Wo
                 bar.update(len(ids))
                 bar.set_postfix(loss=f"{state['loss'] / max(state['pairs'], 1):.4f}", refresh=False)
                 ckpt.tick(epoch, step + 1)
-            state["epoch_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
+            t0 = time.perf_counter()
+            state["epoch_loss"].append(round(tr.held_loss(*sample), 6))
+            state["train_seconds"] += time.perf_counter() - t0
+            state.setdefault("train_loss", []).append(round(state["loss"] / max(state["pairs"], 1), 6))
             state["loss"], state["pairs"], state["block"] = 0.0, 0, 0
             state["epoch"] = epoch + 1
+    ckpt.end(cfg.epochs, 0, keep=False)  # a kept last checkpoint is written beside the vectors
     return state
 
 

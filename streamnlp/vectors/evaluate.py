@@ -6,6 +6,7 @@ matrix products instead of one query at a time.
 """
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,6 +18,10 @@ if TYPE_CHECKING:  # annotations only: keyed.py calls these functions
     from .keyed import KeyedVectors
 
 BATCH = 1024
+
+
+def warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def _read_lines(path: str) -> list[str]:
@@ -35,8 +40,11 @@ def _ok_vocab(kv: KeyedVectors, restrict_vocab: int, case_insensitive: bool) -> 
 
 
 def read_analogies(path: str, case_insensitive: bool = True) -> list[tuple[str, list[tuple[str, ...]]]]:
-    """Sections of questions-words format: ': name' lines, then 'a b c expected' lines."""
+    """Sections of questions-words format: ': name' lines, then 'a b c expected' lines. Lines of another
+    number of words are skipped with one warning (gensim skips them too); a file without one question is
+    an error, not an accuracy of 0/0."""
     sections: list[tuple[str, list[tuple[str, ...]]]] = []
+    bad: list[int] = []
     for n, line in enumerate(_read_lines(path), 1):
         if line.startswith(": "):
             sections.append((line[2:].strip(), []))
@@ -44,10 +52,17 @@ def read_analogies(path: str, case_insensitive: bool = True) -> list[tuple[str, 
         words = line.split()
         if not words:
             continue
+        if len(words) != 4:
+            bad.append(n)
+            continue
         if not sections:
             raise UserError(f"{path}:{n}: a question before any ': section' line; add a section header")
-        if len(words) == 4:
-            sections[-1][1].append(tuple(w.upper() for w in words) if case_insensitive else tuple(words))
+        sections[-1][1].append(tuple(w.upper() for w in words) if case_insensitive else tuple(words))
+    if not any(quads for _, quads in sections):
+        raise UserError(f"{path}: no question of four words (': section' lines, then 'a b c d' lines, as "
+                        "questions-words.txt); pass an analogy file")
+    if bad:
+        warn(f"{path}: {len(bad)} line(s) are not four words (first: line {bad[0]}); skipped")
     return sections
 
 
@@ -97,6 +112,9 @@ def evaluate_word_analogies(kv: KeyedVectors, path: str, restrict_vocab: int = 3
         wrong_all += wrong
         oov_all += len(quads) - len(known)
     total = len(correct_all) + len(wrong_all)
+    if not total:
+        warn(f"{path}: no question has all four words among the first {restrict_vocab} words of the vectors; "
+             "accuracy 0 of 0")
     score = len(correct_all) / total if total else 0.0
     out.append({"section": "Total accuracy", "correct": correct_all, "incorrect": wrong_all, "oov": oov_all})
     return score, out
@@ -107,25 +125,26 @@ def evaluate_word_pairs(kv: KeyedVectors, path: str, restrict_vocab: int = 30000
     """(pearson (r, p), spearman (rho, p), oov percent) over 'word1<TAB>word2<TAB>score' lines ('#' comments)."""
     ok = _ok_vocab(kv, restrict_vocab, case_insensitive)
     normed = kv.get_normed_vectors()
-    gold, model, oov = [], [], 0
-    for line in _read_lines(path):
+    gold, model, oov, bad = [], [], 0, []
+    for n, line in enumerate(_read_lines(path), 1):
         if not line or line.startswith("#"):
             continue
         parts = line.split(delimiter)
-        if len(parts) != 3:
-            continue
-        a, b, score = parts
-        if case_insensitive:
-            a, b = a.upper(), b.upper()
         try:
+            a, b, score = parts
             value = float(score)
         except ValueError:
+            bad.append(n)
             continue
+        if case_insensitive:
+            a, b = a.upper(), b.upper()
         if a not in ok or b not in ok:
             oov += 1
             continue
         gold.append(value)
         model.append(float(np.dot(normed[ok[a]], normed[ok[b]])))
+    if bad:
+        warn(f"{path}: {len(bad)} line(s) are not 'word1<TAB>word2<TAB>score' (first: line {bad[0]}); skipped")
     if len(gold) < 2:
         raise UserError(f"{path}: fewer than 2 word pairs are in the vocabulary; nothing to correlate")
     pearson = stats.pearsonr(gold, model)

@@ -56,6 +56,7 @@ def test_a_stopped_run_finishes_with_resume_with_the_uninterrupted_outputs(tmp_p
     assert done.returncode == 0, done.stderr
     metrics = json.load(open(out / "metrics.json"))
     assert metrics["resumed"] is True and metrics["tokens"] == 353838
+    assert metrics["seconds"] >= metrics["train_seconds"] and metrics["earlier_train_seconds"] > 0
     full = tmp_path / "full"
     subprocess.run([a if a != str(out) else str(full) for a in args], cwd=ROOT, check=True, capture_output=True)
     if output.endswith(".npz"):  # the model file also holds the config, whose `resume` differs
@@ -97,7 +98,8 @@ def test_resume_refuses_a_corpus_cut_into_other_blocks_and_takes_a_touched_one(t
     corpus.mkdir()
     (corpus / "a.txt").write_text("\n".join(random_rows(2000, seed=8)) + "\n")
     run = getattr(streamnlp, f"train_{train}")
-    kw = dict(threads=1, epochs=1, **({"vocab_size": 50} if train == "lm" else {"dim": 8, "write_text": False}))
+    kw = dict(threads=1, epochs=1, keep_checkpoints=True,
+              **({"vocab_size": 50} if train == "lm" else {"dim": 8, "write_text": False}))
     run(str(corpus), str(tmp_path / "run"), **kw)
     os.utime(corpus / "a.txt", (1e9, 1e9))  # the same text, another time: the same blocks
     run(str(corpus), str(tmp_path / "run"), resume=True, **kw)

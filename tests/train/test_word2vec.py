@@ -27,15 +27,18 @@ def test_planted_analogies_are_recovered(tmp_path, model, seed):
     assert accuracy >= MIN_ACCURACY
 
 
-def test_run_folder_holds_every_output(tmp_path):
+def test_run_folder_holds_every_output_and_only_those(tmp_path):
+    """A finished run keeps its outputs; the encoded corpus and the checkpoints go (unless asked to stay).
+    config.json holds the values the run used, defaults that depend on the model or threads filled in."""
     out = str(tmp_path / "run")
-    kv = train_word2vec(SAMPLE, out, epochs=1, dim=16, threads=2)
-    for name in ["vectors.bin", "vectors.txt", "vocab.tsv", "config.json", "metrics.json", "checkpoints/last.npz"]:
-        assert os.path.exists(os.path.join(out, name)), name
+    kv = train_word2vec(SAMPLE, out, epochs=2, dim=16, threads=2)
+    assert sorted(os.listdir(out)) == ["config.json", "metrics.json", "vectors.bin", "vectors.txt", "vocab.tsv"]
     m = json.load(open(os.path.join(out, "metrics.json")))
-    assert m["tokens"] == 353838 and m["epochs"] == 1 and m["threads"] == 2
-    assert m["words_per_s"] > 0 and len(m["loss_per_epoch"]) == 1
-    assert json.load(open(os.path.join(out, "config.json")))["dim"] == 16
+    assert m["tokens"] == 353838 and m["epochs"] == 2 and m["threads"] == 2
+    assert m["words_per_s"] > 0 and len(m["loss_per_epoch"]) == len(m["train_loss_per_epoch"]) == 2
+    assert m["seconds"] >= m["train_seconds"] > 0 and "earlier_train_seconds" not in m
+    cfg = json.load(open(os.path.join(out, "config.json")))
+    assert (cfg["dim"], cfg["alpha"], cfg["hot_rows"], cfg["regions"], cfg["threads"]) == (16, 0.025, 256, 1, 2)
     back = load_vectors(os.path.join(out, "vectors.bin"))
     assert back.index_to_key == kv.index_to_key and np.array_equal(back.vectors, kv.vectors)
     assert not [f for f in os.listdir(out) if ".tmp-" in f]
@@ -69,7 +72,7 @@ def test_a_one_line_corpus_trains_as_its_words_in_lines_of_max_sentence_length(t
     (tmp_path / "one.txt").write_text(" ".join(words) + "\n")
     (tmp_path / "lines.txt").write_text("".join(" ".join(words[k:k + 1000]) + "\n" for k in range(0, 30_000, 1000)))
     kw = dict(threads=1, seed=5, epochs=1, dim=16, min_count=1, max_sentence_length=1000, block_tokens=4096,
-              write_text=False)
+              write_text=False, keep_cache=True)
     for name in ("one", "lines"):
         train_word2vec(str(tmp_path / f"{name}.txt"), str(tmp_path / name), **kw)
     assert open(tmp_path / "one" / "vectors.bin", "rb").read() == open(tmp_path / "lines" / "vectors.bin", "rb").read()
@@ -78,9 +81,16 @@ def test_a_one_line_corpus_trains_as_its_words_in_lines_of_max_sentence_length(t
     assert len(blocks) == 6  # of 5 sentences: the first to reach block_tokens ends a block
 
 
+def test_kept_caches_and_checkpoints_stay(tmp_path):
+    train_word2vec(SAMPLE, str(tmp_path / "kept"), epochs=1, dim=8, keep_cache=True, keep_checkpoints=True)
+    assert {"cache", "checkpoints"} <= set(os.listdir(tmp_path / "kept"))
+    train_word2vec(SAMPLE, str(tmp_path / "own"), epochs=1, dim=8, cache_dir=str(tmp_path / "shared"))
+    assert "cache" not in os.listdir(tmp_path / "own") and list((tmp_path / "shared").glob("blocks-*"))
+
+
 def test_resume_with_other_settings_is_refused(tmp_path):
     out = str(tmp_path / "run")
-    train_word2vec(SAMPLE, out, epochs=1, dim=8, threads=2)
+    train_word2vec(SAMPLE, out, epochs=1, dim=8, threads=2, keep_checkpoints=True)
     from streamnlp.run.errors import UserError
     with pytest.raises(UserError, match="dim=8"):
         train_word2vec(SAMPLE, out, epochs=1, dim=16, resume=True)
