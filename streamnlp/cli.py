@@ -127,8 +127,6 @@ def left_behind(args: argparse.Namespace) -> str:
 
 
 def cmd_vocab(args: argparse.Namespace) -> int:
-    import os
-
     from .data.shards import discover
     from .data.vocab import build_vocab
     from .run.rundir import prepare
@@ -261,9 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """The command line; this module imports nothing heavy, so a signal during Numba's and pyarrow's imports
     (about a second) is answered here too."""
-    received = _stop_on_sigterm()
-    args = parse(build_parser(), argv)
+    received, before = _stop_on_sigterm()
+    args = argparse.Namespace()
     try:
+        args = parse(build_parser(), argv)
         from .run.threads import passive_openmp
         passive_openmp()  # before any kernel runs
         return args.func(args)
@@ -277,15 +276,19 @@ def main(argv: list[str] | None = None) -> int:
               "another --out / --cache-dir", file=sys.stderr)
         return 1
     except Interrupted as e:
-        print(f"stream-train: {e}; continue with: {resume_command(argv)}", file=sys.stderr)
+        then = f"; continue with: {resume_command(argv)}" if e.checkpoint else ""
+        print(f"stream-train: {e}{then}", file=sys.stderr)
         return 128 + e.signum
-    except KeyboardInterrupt:  # outside training (while it trains, a trainer stops at a block boundary)
+    except KeyboardInterrupt:  # before training (from its start to its outputs, a trainer answers itself)
         signum = received[-1] if received else signal.SIGINT
         ckpt = os.path.join(getattr(args, "out", None) or "", "checkpoints", "last.npz")
         then = (f"continue with: {resume_command(argv)}" if hasattr(args, "resume") and os.path.exists(ckpt) else
-                "nothing was trained; run it again")
+                "no training had started; run it again")
         print(f"stream-train: interrupted by {signal.Signals(signum).name}; {then}", file=sys.stderr)
         return 128 + signum
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
 
 
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
@@ -303,18 +306,23 @@ def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.N
     return args
 
 
-def _stop_on_sigterm() -> list[int]:
+def _stop_on_sigterm() -> tuple[list[int], Any]:
     """SIGTERM raises KeyboardInterrupt as Ctrl-C does (the trainers take both over while they train), so a
-    terminated run says so in one line and exits 143; returns the list the handler records signals in."""
+    terminated run says so in one line and exits 143. Returns the list the handler records signals in and
+    the handler it replaced (None: none replaced)."""
     received: list[int] = []
 
     def handler(signum: int, frame: object) -> None:
         received.append(signum)
         raise KeyboardInterrupt
 
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:
-        signal.signal(signal.SIGTERM, handler)
-    return received
+    if threading.current_thread() is not threading.main_thread():
+        return received, None
+    before = signal.getsignal(signal.SIGTERM)
+    if before is signal.SIG_IGN:
+        return received, None
+    signal.signal(signal.SIGTERM, handler)
+    return received, signal.SIG_DFL if before is None else before
 
 
 def resume_command(argv: list[str] | None) -> str:

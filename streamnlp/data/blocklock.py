@@ -42,7 +42,7 @@ def hold_new(folder: str) -> IO:
     return f
 
 
-def prune(cache: str, keep: str) -> None:
+def prune(cache: str, keep: str | None) -> None:
     """Delete the finished blocks folders in `cache` but `keep` that no run holds."""
     if fcntl is None:
         return

@@ -138,6 +138,12 @@ class EncodedCorpus:
         self.starts = np.concatenate([[0], np.cumsum([b.n_tokens for b in blocks])]).astype(np.int64)
         self.n_tokens = int(self.starts[-1])
 
+    def release(self) -> None:
+        """Let go of the hold on the folder (blocklock): another run may delete it now."""
+        if self.hold is not None:
+            self.hold.close()
+            self.hold = None
+
     @property
     def layout(self) -> str:
         """The blocks' sizes in order, hashed: what a checkpoint's (epoch, block) position counts in."""

@@ -114,7 +114,7 @@ def seen(arr, start, n, w):
 
 
 def sub_blocks(offsets: np.ndarray, sub_tokens: int) -> np.ndarray:
-    """Sentence indices that split a block into sub-blocks of about sub_tokens tokens (the prange unit)."""
+    """Sentence indices that split a block into sub-blocks of about sub_tokens tokens (what a worker takes)."""
     n_tok = int(offsets[-1])
     n_sub = max(1, n_tok // max(1, sub_tokens))
     cuts = np.searchsorted(offsets, np.arange(1, n_sub) * (n_tok / n_sub), side="left")
@@ -150,6 +150,9 @@ def prefetch_row(arr, row):
 def _fetch_add(typingctx, arr, val):
     """Atomically add val to arr[0] (an int64 array) and return its value before: a work counter that
     threads share."""
+    if not (isinstance(arr, types.Array) and arr.dtype == types.int64):
+        return None  # a typing error, not LLVM's
+
     def codegen(context, builder, signature, args):
         ary = context.make_array(signature.args[0])(context, builder, args[0])
         return builder.atomic_rmw("add", ary.data, args[1], "monotonic")

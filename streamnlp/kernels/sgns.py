@@ -396,10 +396,10 @@ def variant(sg: bool, shared: bool) -> int:
 
 
 def _make_worker(kind: int):
-    """train_worker compiled for one step `kind` (a constant of the closure: Numba prunes the other
-    branches, and caches each kind apart, keyed by it)."""
+    """train_worker compiled for one step `kind`: a constant of the closure, so Numba prunes the other
+    branches. Each kind has a name of its own, and so a cache index of its own: two processes compiling
+    two kinds at once never write one index."""
 
-    @njit(**JIT)
     def train_worker(tid, next_sub, step, ids, offsets, subs, max_len, syn0, syn1, base0, base1, keep, prob, alias,
                      losses, pairs, trace, trace_n):
         """One thread's share of a block (ids, sentence offsets) split at `subs`: it takes sub-blocks off the
@@ -424,7 +424,8 @@ def _make_worker(kind: int):
         from the number of threads (push_hot).
 
         A plain function run on the caller's threads, not a parallel loop: Numba's parallel passes and its
-        recompiling of every function a parallel loop calls made a first run compile for 21 s, not 5.
+        recompiling of every function a parallel loop calls made a first run compile skip-gram for 21 s
+        (6.6 s as it is).
         """
         (subsample, window, negative, alpha0, pos0, total, seed, epoch, block, n_words, hot, hot_out,
          hot_every) = step
@@ -513,7 +514,9 @@ def _make_worker(kind: int):
             losses[b] = loss
             pairs[b] = npairs
 
-    return train_worker
+    train_worker.__name__ = train_worker.__qualname__ = f"train_worker_{KIND_NAMES[kind]}"
+    return njit(**JIT)(train_worker)
 
 
-TRAIN_WORKERS = tuple(_make_worker(kind) for kind in (SG_WINDOW, SG_PAIRS, CBOW))
+KIND_NAMES = {SG_WINDOW: "sg_window", SG_PAIRS: "sg_pairs", CBOW: "cbow"}
+TRAIN_WORKERS = {kind: _make_worker(kind) for kind in KIND_NAMES}

@@ -10,8 +10,10 @@ class UserError(ValueError):
 
 
 class Interrupted(KeyboardInterrupt):
-    """Training stopped by SIGINT or SIGTERM at `where` (a block boundary), its state in `checkpoint`."""
+    """Training stopped by SIGINT or SIGTERM at `where` (a block boundary), its state in `checkpoint` (None:
+    it had finished)."""
 
-    def __init__(self, signum: int, where: str, checkpoint: str):
+    def __init__(self, signum: int, where: str, checkpoint: str | None):
         self.signum, self.where, self.checkpoint = signum, where, checkpoint
-        super().__init__(f"stopped by {signal.Signals(signum).name} {where}; checkpoint {checkpoint}")
+        saved = f"; checkpoint {checkpoint}" if checkpoint else ""
+        super().__init__(f"stopped by {signal.Signals(signum).name} {where}{saved}")

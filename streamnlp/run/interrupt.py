@@ -29,8 +29,10 @@ def stop_requests() -> Iterator[StopRequest]:
     """Within the block, SIGINT and SIGTERM only record themselves in the StopRequest yielded: a Python
     exception raised while the main thread is inside a Numba call left it half-done ("SystemError:
     CPUDispatcher ... returned a result with an exception set"). The previous handlers come back at the
-    end. A signal the process ignores (SIGINT of a shell's background job) stays ignored; off the main
-    thread (where handlers cannot be set) nothing is caught."""
+    end. A signal that came after the trainer's last look (while the outputs were written: the block
+    should span them) raises Interrupted as the block ends, the outputs whole. A signal the process
+    ignores (SIGINT of a shell's background job) stays ignored; off the main thread (where handlers
+    cannot be set) nothing is caught."""
     request = StopRequest()
     if threading.current_thread() is not threading.main_thread():
         yield request
@@ -44,7 +46,9 @@ def stop_requests() -> Iterator[StopRequest]:
         yield request
     finally:
         for s, h in before.items():
-            signal.signal(s, h)
+            signal.signal(s, signal.SIG_DFL if h is None else h)  # None: a handler set from C
+    if request.signum is not None:
+        raise Interrupted(request.signum, "after training, with its outputs written", None)
 
 
 def at_position(epoch: int, epochs: int, done: int, of: int, units: str) -> str:

@@ -1,9 +1,11 @@
 """The --out run folder: checked before work starts; the outputs every trainer writes into it."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from . import checkpoint
@@ -46,16 +48,22 @@ def write_run_files(out: str, config: dict[str, Any], metrics: dict[str, Any]) -
     write_json(os.path.join(out, "metrics.json"), metrics)
 
 
-def finish_run(out: str, cfg: Any, caches: tuple[str, ...] = ("cache",)) -> None:
-    """What only a running run needs goes once it has written its outputs: OUT/checkpoints (unless
-    --keep-checkpoints) and the folders `caches` under OUT (unless --keep-cache; "cache" only when the
-    run had no --cache-dir). realtext's word2vec run had left 150 MB, 8x its Parquet: a 34 MB cache and
-    39 MB of checkpoints beside 77 MB of vectors."""
-    gone = [] if cfg.keep_checkpoints else ["checkpoints"]
-    if not cfg.keep_cache:
-        gone += [c for c in caches if c != "cache" or cfg.cache_dir is None]
-    for name in gone:
-        shutil.rmtree(os.path.join(out, name), ignore_errors=True)
+def drop_checkpoints(ckpt_dir: str) -> None:
+    """A finished run's checkpoint (and a killed save's leftovers) goes, and its folder if that is then
+    empty; nothing else in it is touched."""
+    remove_own(ckpt_dir, lambda name: name.startswith(checkpoint.NAME))
+
+
+def remove_own(folder: str, ours: Callable[[str], bool]) -> None:
+    """Delete the entries of `folder` that `ours` says this program made, then the folder if empty."""
+    if not os.path.isdir(folder):
+        return
+    for name in os.listdir(folder):
+        if ours(name):
+            path = os.path.join(folder, name)
+            shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else os.unlink(path)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
 
 
 def run_times(seconds: float, train_seconds: float, earlier: float) -> dict[str, float]:

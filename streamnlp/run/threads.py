@@ -15,7 +15,10 @@ from tqdm import tqdm
 
 
 def threads_or_default(threads: int | None) -> int:
-    return threads if threads else (os.cpu_count() or 1)
+    """--threads, or the cores this process may run on."""
+    if threads:
+        return threads
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def passive_openmp() -> None:
@@ -88,11 +91,15 @@ def run_parallel(fn: Callable[[int], Any], n: int) -> None:
         except BaseException as e:  # handed to the caller
             errors.append(e)
 
-    others = [threading.Thread(target=run, args=(i,)) for i in range(1, n)]
-    for t in others:
-        t.start()
-    run(0)
-    for t in others:
-        t.join()
+    started = []
+    try:
+        for i in range(1, n):
+            t = threading.Thread(target=run, args=(i,))
+            t.start()
+            started.append(t)
+        run(0)
+    finally:  # never return, or raise, while a worker still writes the caller's arrays
+        for t in started:
+            t.join()
     if errors:
         raise errors[0]

@@ -8,6 +8,7 @@ to random buckets on disk; each bucket is permuted in memory, so training stream
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -116,6 +117,14 @@ class Cooccurrence:
 
     def __init__(self, folder: str, buckets: list[str], n_records: int, scale: int):
         self.folder, self.buckets, self.n_records, self.scale = folder, buckets, n_records, scale
+
+    def remove(self) -> None:
+        """Delete the records and their manifest; the folder too if nothing else is in it."""
+        for path in [*self.buckets, os.path.join(self.folder, "manifest.json")]:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        with contextlib.suppress(OSError):
+            os.rmdir(self.folder)
 
     def read_bucket(self, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, cols, x) of bucket b, in its shuffled order."""

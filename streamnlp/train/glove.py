@@ -10,10 +10,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numba
 import numpy as np
 from tqdm import tqdm
 
-from ..data.prepare import prepare_corpus
+from ..data.prepare import finish_run, prepare_corpus
 from ..kernels.glove import train_records
 from ..run import checkpoint, rundir
 from ..run.config import GloveConfig, to_json
@@ -45,7 +46,7 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
     """Train GloVe on the shards named by `inputs`, write the run into `out`, return W + C as vectors."""
     t_start = time.perf_counter()
     cfg, inputs, ckpt_dir, saved = rundir.start_run(GloveConfig, inputs, out, config)
-    threads = threads_or_default(cfg.threads)
+    threads = min(threads_or_default(cfg.threads), numba.config.NUMBA_NUM_THREADS)  # thread_limits' bound
     with thread_limits(threads):
         vocab, corpus, timings = prepare_corpus(
             inputs, out, cfg, resume=saved[1] if saved is not None else None)
@@ -59,24 +60,27 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
             state = {"epoch": 0, "bucket": 0, "cost": 0.0, "epoch_cost": [], "skipped": 0, "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
         earlier, epochs_before = state["train_seconds"], state["epoch"] + state["bucket"] / len(co.buckets)
-        with stop_requests() as stop:
+        with stop_requests() as stop:  # until the outputs are written: a signal never leaves half of them
             state = _epochs(params, co, state, ckpt_dir, cfg, threads, stop)
-    t_out = time.perf_counter()
-    vectors = params["W"] + params["C"]
-    w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
-    train_seconds = state["train_seconds"] - earlier
-    metrics = {
-        "model": "glove", "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
-        "vocab_size": len(vocab), "cooccurrence_records": co.n_records, "epochs": cfg.epochs, "threads": threads,
-        **rundir.run_times(time.perf_counter() - t_start, train_seconds, earlier),
-        "count_seconds": round(count_seconds, 3),
-        "records_per_s": round(co.n_records * (cfg.epochs - epochs_before) / max(train_seconds, 1e-9)),
-        "write_seconds": round(time.perf_counter() - t_out, 3), **{k: round(v, 3) for k, v in timings.items()},
-        "cost_per_epoch": state["epoch_cost"], "final_cost": state["epoch_cost"][-1] if state["epoch_cost"] else None,
-        "skipped_nonfinite": state["skipped"], "resumed": saved is not None,
-    }
-    rundir.write_run_files(out, {**to_json(cfg), "threads": threads}, metrics)
-    rundir.finish_run(out, cfg, ("cache", "cooccur"))
+            t_out = time.perf_counter()
+            vectors = params["W"] + params["C"]
+            w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
+            train_seconds = state["train_seconds"] - earlier
+            metrics = {
+                "model": "glove", "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
+                "vocab_size": len(vocab), "cooccurrence_records": co.n_records, "epochs": cfg.epochs,
+                "threads": threads, **rundir.run_times(time.perf_counter() - t_start, train_seconds, earlier),
+                "count_seconds": round(count_seconds, 3),
+                "records_per_s": round(co.n_records * (cfg.epochs - epochs_before) / max(train_seconds, 1e-9)),
+                "write_seconds": round(time.perf_counter() - t_out, 3),
+                **{k: round(v, 3) for k, v in timings.items()}, "cost_per_epoch": state["epoch_cost"],
+                "final_cost": state["epoch_cost"][-1] if state["epoch_cost"] else None,
+                "skipped_nonfinite": state["skipped"], "resumed": saved is not None,
+            }
+            rundir.write_run_files(out, {**to_json(cfg), "threads": threads}, metrics)
+            finish_run(cfg, ckpt_dir, corpus)
+            if not (cfg.keep_cache or cfg.cache_dir):
+                co.remove()
     return KeyedVectors(vocab.words, vectors)
 
 

@@ -13,12 +13,13 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numba
 import numpy as np
 from tqdm import tqdm
 
 from ..data.corpus import prefetch
 from ..data.encode import EncodedCorpus, encode_corpus
-from ..data.prepare import prepare_corpus
+from ..data.prepare import finish_run, prepare_corpus
 from ..data.shards import discover
 from ..data.vocab import EOS, UNK, Vocab
 from ..run import checkpoint, rundir
@@ -90,28 +91,28 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
                  "epoch_loss": [], "valid_perplexity": [], "corpus_tokens": vocab.total_tokens,
                  "corpus_layout": corpus.layout}
         h = model.zero_state(cfg.batch)
-    threads = threads_or_default(cfg.threads)
+    threads = min(threads_or_default(cfg.threads), numba.config.NUMBA_NUM_THREADS)  # thread_limits' bound
     earlier, tokens_before = state["train_seconds"], state["train_tokens"]
-    with thread_limits(threads):
-        t0 = time.perf_counter()
-        model.loss(np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), model.zero_state(1))  # compile
-        compile_seconds = time.perf_counter() - t0
-        with stop_requests() as stop:
+    with stop_requests() as stop:  # until the outputs are written: a signal never leaves half of them
+        with thread_limits(threads):
+            t0 = time.perf_counter()
+            model.loss(np.zeros((1, 1), np.int64), np.zeros((1, 1), np.int64), model.zero_state(1))  # compile
+            compile_seconds = time.perf_counter() - t0
             state = _epochs(model, streams, valid, state, h, ckpt_dir, cfg, vocab.counts, stop)
-    save_model(out, model, cfg)
-    train_seconds = state["train_seconds"] - earlier
-    metrics = {
-        "model": cfg.cell, "tokens": vocab.total_tokens, "vocab_size": len(vocab), "epochs": cfg.epochs,
-        "threads": threads, **rundir.run_times(time.perf_counter() - t_start, train_seconds, earlier),
-        "train_tokens": state["train_tokens"],
-        "tokens_per_s": round((state["train_tokens"] - tokens_before) / max(train_seconds, 1e-9)),
-        "compile_seconds": round(compile_seconds, 3), **{k: round(v, 3) for k, v in timings.items()},
-        "loss_per_epoch": state["epoch_loss"], "valid_perplexity_per_epoch": state["valid_perplexity"],
-        "valid_perplexity": state["valid_perplexity"][-1] if state["valid_perplexity"] else None,
-        "final_lr": state["lr"], "resumed": saved is not None,
-    }
-    rundir.write_run_files(out, {**to_json(cfg), "threads": threads}, metrics)
-    rundir.finish_run(out, cfg, ("cache", "valid-cache"))
+        save_model(out, model, cfg)
+        train_seconds = state["train_seconds"] - earlier
+        metrics = {
+            "model": cfg.cell, "tokens": vocab.total_tokens, "vocab_size": len(vocab), "epochs": cfg.epochs,
+            "threads": threads, **rundir.run_times(time.perf_counter() - t_start, train_seconds, earlier),
+            "train_tokens": state["train_tokens"],
+            "tokens_per_s": round((state["train_tokens"] - tokens_before) / max(train_seconds, 1e-9)),
+            "compile_seconds": round(compile_seconds, 3), **{k: round(v, 3) for k, v in timings.items()},
+            "loss_per_epoch": state["epoch_loss"], "valid_perplexity_per_epoch": state["valid_perplexity"],
+            "valid_perplexity": state["valid_perplexity"][-1] if state["valid_perplexity"] else None,
+            "final_lr": state["lr"], "resumed": saved is not None,
+        }
+        rundir.write_run_files(out, {**to_json(cfg), "threads": threads}, metrics)
+        finish_run(cfg, ckpt_dir, corpus, *([valid.corpus] if valid is not None else []))
     return LoadedLM(model, vocab, cfg)
 
 
@@ -183,7 +184,7 @@ class LoadedLM:
                 line = []
             else:
                 line.append(self.vocab.words[i])
-        return "\n".join([*lines, " ".join(line)])
+        return "\n".join([*lines, " ".join(line)]).strip("\n")
 
 
 def load_lm(run_dir: str) -> LoadedLM:

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from ..data.encode import EncodedCorpus
 from ..data.pairs import SUB_TOKENS
-from ..data.prepare import prepare_corpus
+from ..data.prepare import finish_run, prepare_corpus
 from ..kernels.common import sub_blocks
 from ..kernels.sgns import HOT_SYNC_CENTERS, TRAIN_WORKERS, Step, variant
 from ..run import checkpoint, rundir
@@ -66,12 +66,13 @@ class Trainer:
     rows are copied into larger ones: read the trained model from trainer.syn0 / trainer.syn1."""
 
     def __init__(self, cfg: Word2VecConfig, keep: np.ndarray, prob: np.ndarray, alias: np.ndarray,
-                 syn0: np.ndarray, syn1: np.ndarray, n_tokens: int):
+                 syn0: np.ndarray, syn1: np.ndarray, n_tokens: int, threads: int | None = None):
         self.cfg, self.keep, self.prob, self.alias = cfg, keep, prob, alias
         self.total = float(cfg.epochs * n_tokens)
         self.n_tokens = n_tokens
+        self.threads = threads or numba.config.NUMBA_NUM_THREADS  # the most `block` uses
         n = len(keep)  # the vocabulary
-        spare = self.spare_rows(cfg, n)
+        spare = self.spare_rows(cfg, n, self.threads)
         if len(syn0) != n + spare:  # the model's rows alone: add the spare rows (a copy)
             syn0, syn1 = line_aligned(syn0, spare), line_aligned(syn1, spare)
         self._w0, self._w1 = syn0, syn1
@@ -79,20 +80,24 @@ class Trainer:
         self.syn0, self.syn1 = syn0[:n], syn1[:n]
 
     @staticmethod
-    def spare_rows(cfg: Word2VecConfig, n_words: int) -> int:
-        """Rows after the model's that hold each thread's copies of the hot rows; weights made with
-        them (init_weights / line_aligned extra_rows) are trained in place. Two threads use the most."""
-        return numba.config.NUMBA_NUM_THREADS * min(cfg.effective_hot_rows(2), n_words)
+    def spare_rows(cfg: Word2VecConfig, n_words: int, threads: int | None = None) -> int:
+        """Rows after the model's that hold the copies of the hot rows of each of up to `threads` threads
+        (default: Numba's pool); weights made with them (init_weights / line_aligned extra_rows) are
+        trained in place."""
+        threads = threads or numba.config.NUMBA_NUM_THREADS
+        hot = max((cfg.effective_hot_rows(t) for t in range(2, threads + 1)), default=0)
+        return threads * min(hot, n_words)
 
     def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
               trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N, alpha: float | None = None
               ) -> tuple[float, int]:
-        """Train on one block with the run's threads (numba.get_num_threads(), set by thread_limits), each
-        a train_worker taking sub-blocks as it is free; returns (summed loss, positive pairs)."""
+        """Train on one block with the run's threads (numba.get_num_threads(), set by thread_limits, at
+        most the Trainer's), each a train_worker taking sub-blocks as it is free; returns (summed loss,
+        positive pairs). `alpha` replaces the starting learning rate (0: score without training)."""
         c = self.cfg
         subs = sub_blocks(offsets, SUB_TOKENS)
         n_sub = len(subs) - 1
-        threads = numba.get_num_threads()
+        threads = min(numba.get_num_threads(), self.threads)
         workers = max(1, min(threads, n_sub))
         hot = min(c.effective_hot_rows(threads), len(self.syn0))
         hot_out, hot_every = hot_copies(hot, workers)
@@ -107,8 +112,7 @@ class Trainer:
                                               pairs, trace, trace_n), workers)
         return float(losses.sum()), int(pairs.sum())
 
-
-    def held_loss(self, ids: np.ndarray, offsets: np.ndarray) -> float:
+    def sample_loss(self, ids: np.ndarray, offsets: np.ndarray) -> float:
         """The model's loss per positive pair on a fixed sample (ids, offsets), as it stands: the sample's
         pairs and noise words are drawn the same every time (epoch 0, block 0) and the learning rate is 0,
         so nothing is trained and two calls differ only by what training did in between."""
@@ -118,7 +122,7 @@ class Trainer:
 
 def loss_sample(corpus: EncodedCorpus, tokens: int = SAMPLE_TOKENS, spots: int = 16) -> tuple[np.ndarray, np.ndarray]:
     """(ids, offsets) of whole sentences from up to `spots` blocks spread over the corpus, about `tokens` in
-    all: the text Trainer.held_loss scores at each epoch's end."""
+    all: the text Trainer.sample_loss scores at each epoch's end."""
     picks = np.unique(np.linspace(0, len(corpus.blocks) - 1, min(spots, len(corpus.blocks))).astype(int))
     ids_parts, lens = [], []
     for b in picks:
@@ -158,10 +162,13 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     compile_seconds = compiling()
     prob, alias = vocab.noise_table(cfg.ns_exponent)
     resumed = saved is not None
-    spare = Trainer.spare_rows(cfg, len(vocab))
+    threads = min(threads_or_default(cfg.threads), numba.config.NUMBA_NUM_THREADS)  # thread_limits' bound
+    spare = Trainer.spare_rows(cfg, len(vocab), threads)
     if resumed:
         arrays, state = saved
         syn0, syn1 = line_aligned(arrays["syn0"], spare), line_aligned(arrays["syn1"], spare)
+        if "train_loss" not in state:  # a checkpoint whose epoch_loss means the trained pairs' loss
+            state["train_loss"], state["epoch_loss"] = state["epoch_loss"], [None] * len(state["epoch_loss"])
     else:
         syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed, spare)
         state = {"epoch": 0, "block": 0, "epoch_loss": [], "train_loss": [], "loss": 0.0, "pairs": 0,
@@ -169,37 +176,38 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     schedule = Schedule(corpus, cfg.effective_regions())
     start = state["epoch"] + int(schedule.starts[state["block"]]) / corpus.n_tokens  # epochs done before this run
     earlier = state["train_seconds"]
-    trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens)
-    threads = threads_or_default(cfg.threads)
-    with thread_limits(threads), stop_requests() as stop:
-        state = _epochs(trainer, schedule, state, ckpt_dir, cfg, stop)
-    t_out = time.perf_counter()
-    last = in_background(_save, trainer, state, ckpt_dir, cfg, cfg.epochs, 0) if cfg.keep_checkpoints else None
-    vectors = np.ascontiguousarray(trainer.syn0[:, :cfg.dim])
-    w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
-    if last is not None:
-        last()  # written beside the vectors
-    train_seconds = state["train_seconds"] - earlier
-    seconds = time.perf_counter() - t_start
-    metrics = {
-        "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
-        "vocab_size": len(vocab), "epochs": cfg.epochs, "threads": threads,
-        **rundir.run_times(seconds, train_seconds, earlier),
-        "words_per_s": round(vocab.total_tokens * (cfg.epochs - start) / seconds),
-        "train_words_per_s": round(corpus.n_tokens * (cfg.epochs - start) / max(train_seconds, 1e-9)),
-        "compile_seconds": round(compile_seconds, 3), "write_seconds": round(time.perf_counter() - t_out, 3),
-        **{k: round(v, 3) for k, v in timings.items()},
-        "loss_per_epoch": state["epoch_loss"], "final_loss": state["epoch_loss"][-1] if state["epoch_loss"] else None,
-        "train_loss_per_epoch": state.get("train_loss", []),
-        "resumed": resumed,
-    }
-    rundir.write_run_files(out, to_json(cfg.resolved(threads)), metrics)
-    rundir.finish_run(out, cfg)
+    trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens, threads)
+    times = {"sample_loss_seconds": 0.0}
+    with stop_requests() as stop:  # until the outputs are written: a signal never leaves half of them
+        with thread_limits(threads):
+            state = _epochs(trainer, schedule, state, ckpt_dir, cfg, stop, times)
+        t_out = time.perf_counter()
+        last = in_background(_save, trainer, state, ckpt_dir, cfg, cfg.epochs, 0) if cfg.keep_checkpoints else None
+        vectors = np.ascontiguousarray(trainer.syn0[:, :cfg.dim])
+        w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
+        if last is not None:
+            last()  # written beside the vectors
+        train_seconds = state["train_seconds"] - earlier
+        seconds = time.perf_counter() - t_start
+        metrics = {
+            "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
+            "vocab_size": len(vocab), "epochs": cfg.epochs, "threads": threads,
+            **rundir.run_times(seconds, train_seconds, earlier),
+            "words_per_s": round(vocab.total_tokens * (cfg.epochs - start) / seconds),
+            "train_words_per_s": round(corpus.n_tokens * (cfg.epochs - start) / max(train_seconds, 1e-9)),
+            "compile_seconds": round(compile_seconds, 3), "write_seconds": round(time.perf_counter() - t_out, 3),
+            **{k: round(v, 3) for k, v in {**timings, **times}.items()},
+            "loss_per_epoch": state["epoch_loss"],
+            "final_loss": state["epoch_loss"][-1] if state["epoch_loss"] else None,
+            "train_loss_per_epoch": state["train_loss"], "resumed": resumed,
+        }
+        rundir.write_run_files(out, to_json(cfg.resolved(threads)), metrics)
+        finish_run(cfg, ckpt_dir, corpus)
     return KeyedVectors(vocab.words, vectors)
 
 
 def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Word2VecConfig,
-            stop: StopRequest | None = None) -> dict:
+            stop: StopRequest | None = None, times: dict | None = None) -> dict:
     """The epochs from where `state` stands; state["block"] counts the schedule's steps done in its epoch.
     Each epoch's loss is the model's on loss_sample as the epoch ends (epoch_loss), beside the mean over the
     pairs it trained on (train_loss): a model trained with a falling learning rate follows the text it
@@ -226,9 +234,10 @@ def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Wo
                 bar.set_postfix(loss=f"{state['loss'] / max(state['pairs'], 1):.4f}", refresh=False)
                 ckpt.tick(epoch, step + 1)
             t0 = time.perf_counter()
-            state["epoch_loss"].append(round(tr.held_loss(*sample), 6))
-            state["train_seconds"] += time.perf_counter() - t0
-            state.setdefault("train_loss", []).append(round(state["loss"] / max(state["pairs"], 1), 6))
+            state["epoch_loss"].append(round(tr.sample_loss(*sample), 6))
+            if times is not None:
+                times["sample_loss_seconds"] += time.perf_counter() - t0
+            state["train_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
             state["loss"], state["pairs"], state["block"] = 0.0, 0, 0
             state["epoch"] = epoch + 1
     ckpt.end(cfg.epochs, 0, keep=False)  # a kept last checkpoint is written beside the vectors

@@ -85,6 +85,28 @@ def test_fused_kernel_trains_on_exactly_the_iter_pairs_stream(tmp_path, small_co
 
 
 @pytest.mark.parametrize("model", ["sg", "cbow"])
+def test_the_sample_loss_trains_nothing_and_is_the_same_each_time(tmp_path, small_corpus, model):
+    """Trainer.sample_loss scores with the learning rate at 0: every row, the hot rows' copies at 2 threads
+    included, stays as it was, and the score depends only on the weights."""
+    cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=3, hot_rows=16)
+    shards = discover([small_corpus])
+    vocab = build_vocab(shards, cfg)
+    corpus = encode_corpus(shards, vocab, cfg, str(tmp_path / "cache"))
+    tables = vocab.keep_probs(cfg.sample), *vocab.noise_table()
+    tr = Trainer(cfg, *tables, *init_weights(len(vocab), 8, 1, Trainer.spare_rows(cfg, len(vocab), 2)),
+                 corpus.n_tokens, 2)
+    ids, offsets = corpus.read_block(0)
+    with thread_limits(2):
+        tr.block(0, 0, 0, ids, offsets)  # trained a little, so the output rows are not zero
+        before = tr._w0.copy(), tr._w1.copy()
+        first = tr.sample_loss(ids, offsets)
+        assert np.array_equal(tr._w0, before[0]) and np.array_equal(tr._w1, before[1])
+        assert tr.sample_loss(ids, offsets) == first
+        tr.block(1, 0, 0, ids, offsets)
+        assert tr.sample_loss(ids, offsets) != first
+
+
+@pytest.mark.parametrize("model", ["sg", "cbow"])
 def test_line_aligned_rows_train_as_plain_rows_and_their_padding_stays_zero(tmp_path, small_corpus, model):
     cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=3, hot_rows=0)
     shards = discover([small_corpus])

@@ -81,6 +81,16 @@ def test_a_one_line_corpus_trains_as_its_words_in_lines_of_max_sentence_length(t
     assert len(blocks) == 6  # of 5 sentences: the first to reach block_tokens ends a block
 
 
+def test_a_finished_run_deletes_only_what_it_made(tmp_path):
+    """--out . in a project that has its own checkpoints/ and cache/ folders: they stay, with their files."""
+    for folder in ("checkpoints", "cache"):
+        (tmp_path / "run" / folder).mkdir(parents=True)
+        (tmp_path / "run" / folder / "mine.txt").write_text("keep me")
+    train_word2vec(SAMPLE, str(tmp_path / "run"), epochs=1, dim=8)
+    for folder in ("checkpoints", "cache"):
+        assert sorted(os.listdir(tmp_path / "run" / folder)) == ["mine.txt"]
+
+
 def test_kept_caches_and_checkpoints_stay(tmp_path):
     train_word2vec(SAMPLE, str(tmp_path / "kept"), epochs=1, dim=8, keep_cache=True, keep_checkpoints=True)
     assert {"cache", "checkpoints"} <= set(os.listdir(tmp_path / "kept"))
