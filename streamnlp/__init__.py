@@ -15,8 +15,7 @@ from .run.errors import UserError  # noqa: E402
 # The public names load their module on first use, so `stream-train word2vec` does not import GloVe's
 # and the language models' modules (0.1 s of every run's start).
 _LAZY = {"KeyedVectors": "vectors.keyed", "load_vectors": "vectors.keyed", "Vocab": "data.vocab",
-         "train_word2vec": "train.word2vec", "train_glove": "train.glove", "load_lm": "train.lm",
-         "train_lm": "train.lm"}
+         "train_word2vec": "api", "train_glove": "api", "load_lm": "train.lm", "train_lm": "train.lm"}
 
 
 def __getattr__(name: str):

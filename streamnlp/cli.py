@@ -13,7 +13,7 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from .run.config import GloveConfig, LMConfig, VocabConfig, Word2VecConfig, make_config
-from .run.errors import Interrupted, UserError
+from .run.errors import ClusterError, Interrupted, UserError
 
 # --help lists a trainer's own flags first, then the run's, then how the corpus is read and counted
 GROUPS = {"RunConfig": "run", "VocabConfig": "vocabulary", "CorpusConfig": "reading the corpus"}
@@ -87,10 +87,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     if args.command == "glove":
-        from .train.glove import train_glove as train
+        from .api import train_glove as train
         cls = GloveConfig
     else:
-        from .train.word2vec import train_word2vec as train
+        from .api import train_word2vec as train
         cls = Word2VecConfig
     train(args.inputs, args.out, **config_values(args, cls))
     with open(f"{args.out}/metrics.json") as f:
@@ -132,7 +132,13 @@ def cmd_vocab(args: argparse.Namespace) -> int:
     from .run.rundir import prepare
     cfg = make_config(VocabConfig, config_values(args, VocabConfig))
     prepare(args.out)
-    vocab = build_vocab(discover(args.inputs), cfg)
+    if cfg.ray:
+        from .cluster.connect import cluster
+        from .cluster.passes import build_vocab_ray
+        with cluster(cfg.ray) as ray:
+            vocab = build_vocab_ray(ray, discover(args.inputs), cfg)
+    else:
+        vocab = build_vocab(discover(args.inputs), cfg)
     vocab.save(os.path.join(args.out, "vocab.tsv"))
     print(f"{args.out}/vocab.tsv: {len(vocab)} words (min_count {cfg.min_count}) from {vocab.total_tokens} tokens")
     return 0
@@ -274,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
                                                           getattr(args, "cache_dir", None)) if p)
         print(f"stream-train: error: {where or 'a file'}: {e.strerror or e}; free space there or pick "
               "another --out / --cache-dir", file=sys.stderr)
+        return 1
+    except ClusterError as e:
+        print(f"stream-train: error: {e}", file=sys.stderr)
         return 1
     except Interrupted as e:
         then = f"; continue with: {resume_command(argv)}" if e.checkpoint else ""

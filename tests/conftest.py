@@ -53,3 +53,20 @@ def run_cli(*args, timeout=300):
     """Run `python -m streamnlp ARGS`; returns the CompletedProcess (text mode)."""
     return subprocess.run([sys.executable, "-m", "streamnlp", *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One Ray cluster for the whole test session: two nodes of one CPU each (ray.cluster_utils.Cluster),
+    small object stores; yields its address, with this process connected to it."""
+    import ray
+    from ray.cluster_utils import Cluster
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    node = dict(num_cpus=1, object_store_memory=80 << 20)
+    cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
+    cluster.add_node(**node)
+    cluster.wait_for_nodes()
+    ray.init(address=cluster.address, namespace="streamnlp", log_to_driver=False)
+    yield cluster.address
+    ray.shutdown()
+    cluster.shutdown()

@@ -109,6 +109,11 @@ class Vocab:
     def __len__(self) -> int:
         return len(self.words)
 
+    def __reduce__(self) -> tuple:
+        """Pickled (for another process: a Ray task or actor) as its words, counts and total; the indexes
+        are built again there."""
+        return Vocab, (self.words, self.counts, self.total_tokens)
+
     @property
     def index(self) -> dict[str, int]:
         if self._index is None:

@@ -43,7 +43,11 @@ class VocabConfig(CorpusConfig):
     max_vocab_size: int = opt(20_000_000, "prune rare words while counting when the vocabulary grows past "
                                           "this many words (as word2vec and gensim do)", lo=1)
     max_final_vocab: int | None = opt(None, "keep at most this many of the most frequent words", type=int, lo=1)
-    threads: int | None = opt(None, "worker threads (default: all cores)", type=int, lo=1, aliases=("--workers",))
+    threads: int | None = opt(None, "worker threads (default: all cores; with --ray, each replica's)", type=int,
+                              lo=1, aliases=("--workers",))
+    ray: str | None = opt(None, "run the passes (and word2vec's training replicas) on a Ray cluster: its ADDRESS, "
+                                "auto (one started with `ray start --head`) or local[:N] (one started here with N "
+                                "CPUs); needs streamnlp[ray]", type=str)
 
 
 @dataclass
@@ -86,6 +90,13 @@ class Word2VecConfig(RunConfig):
                                     "interleaved, as word2vec.c's threads each read their own part (default "
                                     "2 for cbow, where it scored better, 1 for sg)", type=int, lo=1, hi=1024)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
+    replicas: int | None = opt(None, "with --ray: training replicas, each on its share of the corpus with its own "
+                                     "copy of the weights (default: one per node)", type=int, lo=1, hi=4096)
+    sync_rows: int = opt(1024, "with --ray: the most frequent words whose rows the replicas average every "
+                               "--sync-tokens (0: average only at each epoch's end); every row is averaged at "
+                               "each epoch's end", lo=0)
+    sync_tokens: int = opt(1 << 18, "with --ray: tokens each replica trains between two averages of the "
+                                    "frequent rows", lo=1024)
 
     def resolved(self, threads: int) -> Word2VecConfig:
         """The settings as a run with `threads` threads uses them: defaults that depend on the model or the

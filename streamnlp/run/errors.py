@@ -9,6 +9,11 @@ class UserError(ValueError):
     """Bad input (path, shard, flag, corpus). The message names the culprit and says what to do."""
 
 
+class ClusterError(RuntimeError):
+    """A part of a run on a Ray cluster failed (a replica's process or node ended); the message names it and
+    the checkpoint to resume from. The CLI prints it in one line and exits with status 1."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Training stopped by SIGINT or SIGTERM at `where` (a block boundary), its state in `checkpoint` (None:
     it had finished)."""

@@ -13,7 +13,8 @@ from .atomic import write_json
 from .config import make_config, to_json
 from .errors import UserError
 
-RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "write_text", "cache_dir", "keep_checkpoints", "keep_cache"}
+RESUME_IGNORES = {"resume", "threads", "checkpoint_every", "write_text", "cache_dir", "keep_checkpoints", "keep_cache",
+                  "ray"}
 
 
 def prepare(out: str, flag: str = "--out") -> str:

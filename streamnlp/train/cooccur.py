@@ -153,6 +153,14 @@ def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: f
                         seed: int) -> Cooccurrence:
     """Count X over the encoded corpus within about `memory_mb` MB of buffers, write it shuffled to `folder`.
     Runs on Numba's current thread count (one dense table per thread)."""
+    sources, run_cap = count_sources(corpus, V, window, memory_mb, folder)
+    return shuffle_records(sources, V, weight_scale(window), folder, seed, run_cap, int(memory_mb * 2**20))
+
+
+def count_sources(corpus: EncodedCorpus, V: int, window: int, memory_mb: float, folder: str) -> tuple[list, int]:
+    """The corpus's pairs as sorted runs (in memory, or spilled to `folder` past their share of memory_mb)
+    and the frequent pairs' dense table as one run; merged (merge_runs, holding the returned number of
+    records per round) they are X's records in key order."""
     os.makedirs(folder, exist_ok=True)
     budget = int(memory_mb * 2**20)
     scale = weight_scale(window)
@@ -202,10 +210,10 @@ def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: f
         rows, cols = np.nonzero(dense[0, r:r + step])
         dense_run.append(Run((rows.astype(np.int64) + r) * V + cols, dense[0, rows + r, cols]))
     del dense
-    return _shuffle(disk_runs + mem_runs + [dense_run], V, scale, folder, seed, run_cap, budget)
+    return disk_runs + mem_runs + [dense_run], run_cap
 
 
-def _shuffle(sources: list, V: int, scale: int, folder: str, seed: int, chunk: int, budget: int) -> Cooccurrence:
+def shuffle_records(sources: list, V: int, scale: int, folder: str, seed: int, chunk: int, budget: int) -> Cooccurrence:
     """Merge every run into records scattered over random buckets, then permute each bucket in memory
     (a bucket of n records needs 32 n bytes then: read, permutation, permuted copy)."""
     total = sum(s.n for s in sources)  # upper bound on records

@@ -14,7 +14,9 @@ import numba
 import numpy as np
 from tqdm import tqdm
 
+from ..data.encode import EncodedCorpus
 from ..data.prepare import finish_run, prepare_corpus
+from ..data.vocab import Vocab
 from ..kernels.glove import train_records
 from ..run import checkpoint, rundir
 from ..run.config import GloveConfig, to_json
@@ -52,35 +54,42 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
             inputs, out, cfg, resume=saved[1] if saved is not None else None)
         t0 = time.perf_counter()
         co = cooccurrences(corpus, len(vocab), cfg.window, cfg.memory, os.path.join(out, "cooccur"), cfg.seed)
-        count_seconds = time.perf_counter() - t0
-        if saved is not None:
-            params, state = saved
-        else:
-            params = init_params(len(vocab), cfg.dim, cfg.seed)
-            state = {"epoch": 0, "bucket": 0, "cost": 0.0, "epoch_cost": [], "skipped": 0, "train_seconds": 0.0,
-                     "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
-        earlier, epochs_before = state["train_seconds"], state["epoch"] + state["bucket"] / len(co.buckets)
-        with stop_requests() as stop:  # until the outputs are written: a signal never leaves half of them
-            state = _epochs(params, co, state, ckpt_dir, cfg, threads, stop)
-            t_out = time.perf_counter()
-            vectors = params["W"] + params["C"]
-            w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
-            train_seconds = state["train_seconds"] - earlier
-            metrics = {
-                "model": "glove", "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
-                "vocab_size": len(vocab), "cooccurrence_records": co.n_records, "epochs": cfg.epochs,
-                "threads": threads, **rundir.run_times(time.perf_counter() - t_start, train_seconds, earlier),
-                "count_seconds": round(count_seconds, 3),
-                "records_per_s": round(co.n_records * (cfg.epochs - epochs_before) / max(train_seconds, 1e-9)),
-                "write_seconds": round(time.perf_counter() - t_out, 3),
-                **{k: round(v, 3) for k, v in timings.items()}, "cost_per_epoch": state["epoch_cost"],
-                "final_cost": state["epoch_cost"][-1] if state["epoch_cost"] else None,
-                "skipped_nonfinite": state["skipped"], "resumed": saved is not None,
-            }
-            rundir.write_run_files(out, {**to_json(cfg), "threads": threads}, metrics)
-            finish_run(cfg, ckpt_dir, corpus)
-            if not (cfg.keep_cache or cfg.cache_dir):
-                co.remove()
+        timings["count_seconds"] = time.perf_counter() - t0
+        return fit(cfg, out, saved, vocab, co, corpus.layout, corpus.n_tokens, threads, t_start, timings, corpus)
+
+
+def fit(cfg: GloveConfig, out: str, saved: Any, vocab: Vocab, co: Cooccurrence, layout: str, trained_tokens: int,
+        threads: int, t_start: float, timings: dict[str, float], *corpora: EncodedCorpus) -> KeyedVectors:
+    """GloVe's epochs over counted records, the outputs and the run's end: what a run here and a run whose
+    counts came from a cluster share. `layout` names what a checkpoint's position counts in."""
+    ckpt_dir = os.path.join(out, "checkpoints")
+    if saved is not None:
+        params, state = saved
+    else:
+        params = init_params(len(vocab), cfg.dim, cfg.seed)
+        state = {"epoch": 0, "bucket": 0, "cost": 0.0, "epoch_cost": [], "skipped": 0, "train_seconds": 0.0,
+                 "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
+    earlier, epochs_before = state["train_seconds"], state["epoch"] + state["bucket"] / len(co.buckets)
+    with stop_requests() as stop:  # until the outputs are written: a signal never leaves half of them
+        state = _epochs(params, co, state, ckpt_dir, cfg, threads, stop)
+        t_out = time.perf_counter()
+        vectors = params["W"] + params["C"]
+        w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
+        train_seconds = state["train_seconds"] - earlier
+        metrics = {
+            "model": "glove", "tokens": vocab.total_tokens, "trained_tokens": trained_tokens,
+            "vocab_size": len(vocab), "cooccurrence_records": co.n_records, "epochs": cfg.epochs,
+            "threads": threads, **rundir.run_times(time.perf_counter() - t_start, train_seconds, earlier),
+            "records_per_s": round(co.n_records * (cfg.epochs - epochs_before) / max(train_seconds, 1e-9)),
+            "write_seconds": round(time.perf_counter() - t_out, 3),
+            **{k: round(v, 3) for k, v in timings.items()}, "cost_per_epoch": state["epoch_cost"],
+            "final_cost": state["epoch_cost"][-1] if state["epoch_cost"] else None,
+            "skipped_nonfinite": state["skipped"], "resumed": saved is not None,
+        }
+        rundir.write_run_files(out, {**to_json(cfg), "threads": threads}, metrics)
+        finish_run(cfg, ckpt_dir, *corpora)
+        if not (cfg.keep_cache or cfg.cache_dir):
+            co.remove()
     return KeyedVectors(vocab.words, vectors)
 
 

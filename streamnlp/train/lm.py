@@ -77,6 +77,8 @@ def train_lm(inputs: Sequence[str] | str, out: str, **config: Any) -> LoadedLM:
     passive_openmp()
     t_start = time.perf_counter()
     cfg, inputs, ckpt_dir, saved = rundir.start_run(LMConfig, inputs, out, config)
+    if cfg.ray:
+        raise UserError("--ray: the language model trains on one machine; run it without --ray")
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg, lm_vocab_size=cfg.vocab_size,
                                             resume=saved[1] if saved is not None else None)
     streams = Streams(corpus, cfg.batch, inputs[0])

@@ -89,11 +89,12 @@ class Trainer:
         return threads * min(hot, n_words)
 
     def block(self, epoch: int, b: int, tok_start: int, ids: np.ndarray, offsets: np.ndarray,
-              trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N, alpha: float | None = None
-              ) -> tuple[float, int]:
+              trace: np.ndarray = NO_TRACE, trace_n: np.ndarray = NO_TRACE_N, alpha: float | None = None,
+              schedule: tuple[float, float] | None = None) -> tuple[float, int]:
         """Train on one block with the run's threads (numba.get_num_threads(), set by thread_limits, at
         most the Trainer's), each a train_worker taking sub-blocks as it is free; returns (summed loss,
-        positive pairs). `alpha` replaces the starting learning rate (0: score without training)."""
+        positive pairs). `alpha` replaces the starting learning rate (0: score without training);
+        `schedule` = (pos0, total) replaces where the learning rate's decay stands (a replica's is global)."""
         c = self.cfg
         subs = sub_blocks(offsets, SUB_TOKENS)
         n_sub = len(subs) - 1
@@ -102,8 +103,9 @@ class Trainer:
         hot = min(c.effective_hot_rows(threads), len(self.syn0))
         hot_out, hot_every = hot_copies(hot, workers)
         alpha = c.effective_alpha() if alpha is None else alpha
-        step = Step(c.sample > 0, c.window, c.negative, alpha, float(epoch * self.n_tokens + tok_start),
-                    self.total, c.seed, epoch, b, len(self.syn0), hot, hot_out, hot_every)
+        pos0, total = schedule or (float(epoch * self.n_tokens + tok_start), self.total)
+        step = Step(c.sample > 0, c.window, c.negative, alpha, pos0, total, c.seed, epoch, b, len(self.syn0), hot,
+                    hot_out, hot_every)
         train_worker = TRAIN_WORKERS[variant(c.model == "sg", c.shared_negatives)]
         losses, pairs, next_sub = np.zeros(n_sub), np.zeros(n_sub, np.int64), np.zeros(1, np.int64)
         max_len = int(np.diff(offsets).max())

@@ -1,0 +1,83 @@
+"""The counting passes as Ray tasks: word counts per unit of shards merged by a tree reduce, and GloVe's
+co-occurrence counts per unit, partitioned by key to reducers and merged. Each gives what the local pass
+gives: the same vocabulary byte for byte (while the counts stay under --max-vocab-size, below which
+nothing is pruned and merging is addition), and the same co-occurrence records."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from typing import Any
+
+import numpy as np
+
+from ..data.encode import encode_corpus
+from ..data.shards import Shard, units
+from ..data.vocab import Counts, Vocab, count_unit, finalize, merge
+from ..run.config import VocabConfig
+from ..run.errors import UserError
+from ..train.cooccur import Run, count_sources, merge_runs
+
+FAN_IN = 8  # counts merged by one reduce task
+
+
+def count_all_ray(ray: Any, shards: list[Shard], cfg: VocabConfig) -> Counts:
+    """count_unit on every unit (shards.units) as a Ray task, the counts merged FAN_IN at a time by tasks
+    until one is left."""
+    count = ray.remote(count_unit).options(num_cpus=1)
+    merge_task = ray.remote(lambda max_vocab_size, *parts: merge(parts, max_vocab_size)).options(num_cpus=1)
+    level = [count.remote(unit, cfg) for unit in units(shards)]
+    while len(level) > 1:
+        level = [merge_task.remote(cfg.max_vocab_size, *level[i:i + FAN_IN]) for i in range(0, len(level), FAN_IN)]
+    counts = ray.get(level[0])
+    if counts.tokens == 0:
+        raise UserError(f"{shards[0].path}: the corpus holds no tokens; check the files and --text-column")
+    return counts
+
+
+def build_vocab_ray(ray: Any, shards: list[Shard], cfg: VocabConfig) -> Vocab:
+    """build_vocab with the counting pass on the cluster."""
+    counts = count_all_ray(ray, shards, cfg)
+    vocab = finalize(counts, cfg.min_count, cfg.max_final_vocab)
+    if len(vocab) == 0:
+        raise UserError(f"no word is seen --min-count {cfg.min_count} times in {counts.tokens} tokens; "
+                        "lower --min-count or give a larger corpus")
+    return vocab
+
+
+def cooccurrence_runs_ray(ray: Any, shards: list[Shard], vocab: Vocab, cfg: VocabConfig, window: int,
+                          memory_mb: float, partitions: int) -> list[Any]:
+    """GloVe's counts as Ray tasks: a map task per unit encodes it and counts its pairs (count_sources,
+    within memory_mb), split into `partitions` ranges of keys; a reduce task per range merges them. Returns
+    the ranges' sorted, reduced runs (object refs, in key order): the records the local count makes."""
+    V = len(vocab)
+    bounds = np.linspace(0, V * V, partitions + 1).astype(np.int64)
+    count_unit_pairs = ray.remote(_count_unit_pairs).options(num_cpus=1, num_returns=partitions)
+    maps = [count_unit_pairs.remote(unit, vocab, cfg, window, memory_mb, bounds) for unit in units(shards)]
+    maps = [m if isinstance(m, list) else [m] for m in maps]  # num_returns=1 gives one ref, not a list
+    reduce_task = ray.remote(_merge_partition).options(num_cpus=1)
+    return [reduce_task.remote(memory_mb, *[m[p] for m in maps]) for p in range(partitions)]
+
+
+def _count_unit_pairs(unit: list[Shard], vocab: Vocab, cfg: VocabConfig, window: int, memory_mb: float,
+                      bounds: np.ndarray) -> Any:
+    """One unit's co-occurrence run, cut at the key bounds (a tuple of Runs, or one Run for one range)."""
+    folder = tempfile.mkdtemp(prefix="streamnlp-cooccur-")
+    try:
+        corpus = encode_corpus(unit, vocab, cfg, folder, threads=1)
+        sources, budget = count_sources(corpus, len(vocab), window, memory_mb, folder)
+        merged = list(merge_runs(sources, budget))
+        keys = np.concatenate([r.keys for r in merged]) if merged else np.empty(0, np.int64)
+        vals = np.concatenate([r.vals for r in merged]) if merged else np.empty(0, np.int64)
+        corpus.release()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    cuts = np.searchsorted(keys, bounds)
+    parts = tuple(Run(keys[a:b].copy(), vals[a:b].copy()) for a, b in zip(cuts[:-1], cuts[1:]))
+    return parts if len(parts) > 1 else parts[0]
+
+
+def _merge_partition(memory_mb: float, *runs: Run) -> Run:
+    merged = list(merge_runs([r for r in runs if r.n], int(memory_mb * 2**20) // 16))
+    if not merged:
+        return Run(np.empty(0, np.int64), np.empty(0, np.int64))
+    return Run(np.concatenate([r.keys for r in merged]), np.concatenate([r.vals for r in merged]))

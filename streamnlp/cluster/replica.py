@@ -1,0 +1,108 @@
+"""A word2vec training replica (run as a Ray actor): its share of the corpus encoded into a cache of its
+own, trained Hogwild on its threads with its own copy of both matrices, a round at a time.
+
+A round is the replica's next piece of about --sync-tokens tokens (whole sentences of its schedule's
+steps, in order), so the driver can average the most frequent rows between rounds. Its learning rate
+follows the tokens all replicas have trained (the driver's count), and its random streams are its own
+(seeded by replica and round).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from typing import Any
+
+import numpy as np
+
+from ..data.encode import encode_corpus
+from ..data.shards import Shard
+from ..data.vocab import Vocab
+from ..run.config import Word2VecConfig, make_config
+from ..run.threads import thread_limits
+from ..train.regions import Schedule, interleave
+from ..train.word2vec import Trainer, init_weights, loss_sample
+
+
+class Replica:
+    def __init__(self, index: int, config: dict[str, Any], vocab: Vocab, shards: list[Shard], cache_root: str | None,
+                 threads: int):
+        t0 = time.perf_counter()
+        self.index, self.threads = index, threads
+        self.cfg = cfg = make_config(Word2VecConfig, config)
+        if cache_root:
+            os.makedirs(cache_root, exist_ok=True)
+        self.folder = tempfile.mkdtemp(prefix=f"streamnlp-replica{index}-", dir=cache_root)
+        self.corpus = encode_corpus(shards, vocab, cfg, self.folder, threads=threads)
+        self.encode_seconds = time.perf_counter() - t0
+        self.counts = np.zeros(len(vocab), np.float64)  # the words of this share, for the epoch-end average
+        self.plan: list[tuple[int, int, int]] = []  # (step, first sentence, end sentence) per round
+        self.schedule = Schedule(self.corpus, cfg.effective_regions())
+        for step, ids, offsets in self.schedule.iter_steps():
+            self.counts += np.bincount(ids, minlength=len(vocab))
+            self.plan += [(step, a, b) for a, b in pieces(offsets, cfg.sync_tokens)]
+        prob, alias = vocab.noise_table(cfg.ns_exponent)
+        spare = Trainer.spare_rows(cfg, len(vocab), threads)
+        self.trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias,
+                               *init_weights(len(vocab), cfg.dim, cfg.seed, spare), self.corpus.n_tokens, threads)
+        self._step: tuple[int, np.ndarray, np.ndarray] | None = None
+
+    def info(self) -> dict[str, Any]:
+        import ray
+        return {"node": ray.get_runtime_context().get_node_id(), "ip": ray.util.get_node_ip_address(),
+                "pid": os.getpid(), "tokens": self.corpus.n_tokens, "rounds": len(self.plan),
+                "encode_seconds": self.encode_seconds, "counts": self.counts}
+
+    def train_round(self, epoch: int, r: int, pos: float, active: int, total: float,
+                    rows: tuple[np.ndarray, np.ndarray] | None) -> dict[str, Any]:
+        """Set the shared frequent rows (the last average), then train round r of this replica's epoch with
+        the learning rate where `pos` of `total` tokens stand, `active` replicas training at once. Returns
+        the round's loss, pairs, tokens and seconds, and the frequent rows as they now are."""
+        if rows is not None:
+            self.set_rows(*rows)
+        t0 = time.perf_counter()
+        loss, pairs, tokens = 0.0, 0, 0
+        if r < len(self.plan):
+            ids, offsets = self._piece(*self.plan[r])
+            with thread_limits(self.threads):
+                loss, pairs = self.trainer.block(epoch, (self.index << 32) | r, 0, ids, offsets,
+                                                 schedule=(pos / active, total / active))
+            tokens = len(ids)
+        k = min(self.cfg.sync_rows, len(self.trainer.syn0))
+        hot = (self.trainer.syn0[:k, :self.cfg.dim].copy(), self.trainer.syn1[:k, :self.cfg.dim].copy()) if k else None
+        return {"loss": loss, "pairs": pairs, "tokens": tokens, "seconds": time.perf_counter() - t0, "rows": hot}
+
+    def _piece(self, step: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._step is None or self._step[0] != step:
+            self._step = (step, *interleave([self.corpus.read_block(b) for b in self.schedule.steps[step]]))
+        _, ids, offsets = self._step
+        return ids[offsets[a]:offsets[b]], offsets[a:b + 1] - offsets[a]
+
+    def set_rows(self, syn0: np.ndarray, syn1: np.ndarray) -> None:
+        """The first len(syn0) rows of both matrices (all of them: set_weights)."""
+        self.trainer.syn0[:len(syn0), :self.cfg.dim] = syn0
+        self.trainer.syn1[:len(syn1), :self.cfg.dim] = syn1
+
+    def set_weights(self, weights: tuple[np.ndarray, np.ndarray]) -> None:
+        self.set_rows(*weights)
+
+    def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        d = self.cfg.dim
+        return np.ascontiguousarray(self.trainer.syn0[:, :d]), np.ascontiguousarray(self.trainer.syn1[:, :d])
+
+    def sample_loss(self) -> float:
+        with thread_limits(self.threads):
+            return self.trainer.sample_loss(*loss_sample(self.corpus))
+
+    def close(self) -> None:
+        self.corpus.release()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def pieces(offsets: np.ndarray, tokens: int) -> list[tuple[int, int]]:
+    """[first, end) sentence ranges of about `tokens` tokens each (at least one sentence) covering a step."""
+    n = len(offsets) - 1
+    cuts = np.unique(np.searchsorted(offsets, np.arange(tokens, int(offsets[-1]), tokens), side="left"))
+    bounds = [0, *[int(c) for c in cuts if 0 < c < n], n]
+    return [(a, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
