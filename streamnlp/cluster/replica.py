@@ -26,39 +26,50 @@ from ..train.word2vec import Trainer, init_weights, loss_sample
 
 
 class Replica:
-    def __init__(self, index: int, config: dict[str, Any], vocab: Vocab, shards: list[Shard], cache_root: str | None,
-                 threads: int):
-        t0 = time.perf_counter()
+    """Made at once (where it runs is known before its work starts: a replica that dies is named by its
+    node); `start` encodes its share and readies its trainer."""
+
+    def __init__(self, index: int, threads: int):
         self.index, self.threads = index, threads
+
+    def where(self) -> dict[str, Any]:
+        import ray
+        return {"node": ray.get_runtime_context().get_node_id(), "ip": ray.util.get_node_ip_address(),
+                "pid": os.getpid()}
+
+    def start(self, config: dict[str, Any], vocab: Vocab, shards: list[Shard], cache_root: str | None,
+              round_tokens: int) -> dict[str, Any]:
+        """Encode this replica's shards into a cache of its own, plan its rounds of about `round_tokens`
+        tokens, and make its weights (word2vec's start, the same on every replica). Returns its tokens,
+        rounds and encoding seconds."""
+        t0 = time.perf_counter()
         self.cfg = cfg = make_config(Word2VecConfig, config)
         if cache_root:
             os.makedirs(cache_root, exist_ok=True)
-        self.folder = tempfile.mkdtemp(prefix=f"streamnlp-replica{index}-", dir=cache_root)
-        self.corpus = encode_corpus(shards, vocab, cfg, self.folder, threads=threads)
-        self.encode_seconds = time.perf_counter() - t0
-        self.counts = np.zeros(len(vocab), np.float64)  # the words of this share, for the epoch-end average
+        self.folder = tempfile.mkdtemp(prefix=f"streamnlp-replica{self.index}-", dir=cache_root)
+        self.corpus = encode_corpus(shards, vocab, cfg, self.folder, threads=self.threads)
+        encode_seconds = time.perf_counter() - t0
+        # updates each row has taken since it was last synced (its word's occurrences; for output rows also
+        # the noise draws expected), which weigh this replica's changes in the epoch's-end combine
+        self.since = np.zeros((2, len(vocab)), np.float64)
+        noise = vocab.counts.astype(np.float64) ** cfg.ns_exponent
+        self.noise = cfg.negative * noise / noise.sum()
         self.plan: list[tuple[int, int, int]] = []  # (step, first sentence, end sentence) per round
         self.schedule = Schedule(self.corpus, cfg.effective_regions())
-        for step, ids, offsets in self.schedule.iter_steps():
-            self.counts += np.bincount(ids, minlength=len(vocab))
-            self.plan += [(step, a, b) for a, b in pieces(offsets, cfg.sync_tokens)]
+        for step, _, offsets in self.schedule.iter_steps():
+            self.plan += [(step, a, b) for a, b in pieces(offsets, round_tokens)]
         prob, alias = vocab.noise_table(cfg.ns_exponent)
-        spare = Trainer.spare_rows(cfg, len(vocab), threads)
+        spare = Trainer.spare_rows(cfg, len(vocab), self.threads)
         self.trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias,
-                               *init_weights(len(vocab), cfg.dim, cfg.seed, spare), self.corpus.n_tokens, threads)
+                               *init_weights(len(vocab), cfg.dim, cfg.seed, spare), self.corpus.n_tokens, self.threads)
         self._step: tuple[int, np.ndarray, np.ndarray] | None = None
-
-    def info(self) -> dict[str, Any]:
-        import ray
-        return {"node": ray.get_runtime_context().get_node_id(), "ip": ray.util.get_node_ip_address(),
-                "pid": os.getpid(), "tokens": self.corpus.n_tokens, "rounds": len(self.plan),
-                "encode_seconds": self.encode_seconds, "counts": self.counts}
+        return {"tokens": self.corpus.n_tokens, "rounds": len(self.plan), "encode_seconds": encode_seconds}
 
     def train_round(self, epoch: int, r: int, pos: float, active: int, total: float,
-                    rows: tuple[np.ndarray, np.ndarray] | None) -> dict[str, Any]:
-        """Set the shared frequent rows (the last average), then train round r of this replica's epoch with
-        the learning rate where `pos` of `total` tokens stand, `active` replicas training at once. Returns
-        the round's loss, pairs, tokens and seconds, and the frequent rows as they now are."""
+                    rows: tuple[np.ndarray, np.ndarray] | None, k: int) -> dict[str, Any]:
+        """Set the shared rows (the last sync), then train round r of this replica's epoch with the learning
+        rate where `pos` of `total` tokens stand, `active` replicas training at once. Returns the round's
+        loss, pairs, tokens and seconds, and its first k rows of both matrices as they now are."""
         if rows is not None:
             self.set_rows(*rows)
         t0 = time.perf_counter()
@@ -69,9 +80,18 @@ class Replica:
                 loss, pairs = self.trainer.block(epoch, (self.index << 32) | r, 0, ids, offsets,
                                                  schedule=(pos / active, total / active))
             tokens = len(ids)
-        k = min(self.cfg.sync_rows, len(self.trainer.syn0))
-        hot = (self.trainer.syn0[:k, :self.cfg.dim].copy(), self.trainer.syn1[:k, :self.cfg.dim].copy()) if k else None
-        return {"loss": loss, "pairs": pairs, "tokens": tokens, "seconds": time.perf_counter() - t0, "rows": hot}
+            occurrences = np.bincount(ids, minlength=self.since.shape[1])
+            self.since[0] += occurrences
+            self.since[1] += occurrences + tokens * self.noise
+        return {"loss": loss, "pairs": pairs, "tokens": tokens, "seconds": time.perf_counter() - t0,
+                "rows": self.rows(k) if k else None}
+
+    def rows(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The first k rows of both matrices and how many updates each took since they were last taken."""
+        d = self.cfg.dim
+        out = (self.trainer.syn0[:k, :d].copy(), self.trainer.syn1[:k, :d].copy(), self.since[:, :k].copy())
+        self.since[:, :k] = 0
+        return out
 
     def _piece(self, step: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         if self._step is None or self._step[0] != step:
@@ -87,17 +107,14 @@ class Replica:
     def set_weights(self, weights: tuple[np.ndarray, np.ndarray]) -> None:
         self.set_rows(*weights)
 
-    def weights(self) -> tuple[np.ndarray, np.ndarray]:
-        d = self.cfg.dim
-        return np.ascontiguousarray(self.trainer.syn0[:, :d]), np.ascontiguousarray(self.trainer.syn1[:, :d])
-
     def sample_loss(self) -> float:
         with thread_limits(self.threads):
             return self.trainer.sample_loss(*loss_sample(self.corpus))
 
     def close(self) -> None:
-        self.corpus.release()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if hasattr(self, "corpus"):
+            self.corpus.release()
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def pieces(offsets: np.ndarray, tokens: int) -> list[tuple[int, int]]:

@@ -1,13 +1,15 @@
 """word2vec on a Ray cluster: the vocabulary counted by Ray tasks, then R replicas (cluster/replica.py, one
-Ray actor each, by default one per node) that train their shares of the corpus in rounds and average.
+Ray actor each, by default one per node) that train their shares of the corpus in rounds and sync.
 
-After every round (--sync-tokens of each replica's text) the replicas take the mean of the --sync-rows most
-frequent words' rows (Intel's pWord2Vec averages the top 1,024 rows every 0.1 s); at each epoch's end (and
-at a checkpoint) every row becomes the count-weighted mean of the replicas' changes to it: a word one
-replica saw 90 times and another 10 moves 0.9 of the first's change and 0.1 of the second's, so a word
-only one share holds keeps its whole change instead of 1/R of it. The learning rate decays with the
-tokens all replicas have trained. A replica that dies ends the run with one line naming its node (the
-last checkpoint resumes it with --resume); the driver writes what a local run writes.
+A round is --sync-tokens of text in all (each replica trains 1/R of it; fewer tokens per replica as R grows
+keep what the replicas train apart between two syncs the same: at 8 replicas of 64k tokens skip-gram on
+realtext diverged, of 16k it kept one replica's analogy). After each round the driver combines the first
+--sync-rows rows, twice as many every second round and so on (Intel's pWord2Vec's schedule): the MEAN_ROWS
+most frequent words' rows take the replicas' mean change, the others their summed change (Combine). At
+each epoch's end (and at a checkpoint) every row is combined, each replica's change weighted by the
+updates it gave the row. The learning rate decays with the tokens all replicas have trained. A replica
+that dies ends the run with one line naming its node (the last checkpoint resumes it with --resume); the
+driver writes what a local run writes.
 """
 from __future__ import annotations
 
@@ -53,11 +55,10 @@ def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> 
                                "--replicas); resume with the same ones or start a new run")
         actor = ray.remote(Replica)
         replicas = [actor.options(num_cpus=threads, scheduling_strategy="SPREAD", namespace=NAMESPACE,
-                                  name=f"replica-{i}-{os.getpid()}").remote(
-                        i, {**to_json(cfg), "ray": None}, vocab, share, cfg.cache_dir, threads)
-                    for i, share in enumerate(shares)]
+                                  name=f"replica-{i}-{os.getpid()}").remote(i, threads) for i in range(n)]
         run = Rounds(ray, cfg, replicas, ckpt_dir)
         try:
+            run.start(vocab, shares, max(1, cfg.sync_tokens // n))
             return run.train(out, vocab, saved, t_start, vocab_seconds, layout, threads)
         finally:
             for r in replicas:
@@ -98,6 +99,7 @@ class Rounds:
     def __init__(self, ray: Any, cfg: Word2VecConfig, replicas: list[Any], ckpt_dir: str):
         self.ray, self.cfg, self.replicas, self.ckpt_dir = ray, cfg, replicas, ckpt_dir
         self.info: list[dict[str, Any]] = []
+        self.pending: Any = None  # the last synced rows, for the replicas' next round
 
     def get(self, refs: list[Any]) -> list[Any]:
         """ray.get of one call per replica (refs[i] is replica i's)."""
@@ -115,24 +117,32 @@ class Rounds:
             cause = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
             raise ClusterError(f"replica {i} on {where} died ({cause}); {then}") from None
 
+    def start(self, vocab: Vocab, shares: list[list[Shard]], round_tokens: int) -> None:
+        """Where each replica runs (before anything can fail), then their encoding and planning."""
+        t0 = time.perf_counter()
+        self.info = self.get([r.where.remote() for r in self.replicas])
+        config = {**to_json(self.cfg), "ray": None}
+        started = self.get([r.start.remote(config, vocab, share, self.cfg.cache_dir, round_tokens)
+                            for r, share in zip(self.replicas, shares)])
+        for info, more in zip(self.info, started):
+            info.update(more)
+        self.start_seconds = time.perf_counter() - t0
+
     def train(self, out: str, vocab: Vocab, saved: Any, t_start: float, vocab_seconds: float, layout: str,
               threads: int) -> KeyedVectors:
-        cfg = self.cfg
-        t0 = time.perf_counter()
-        self.info = self.get([r.info.remote() for r in self.replicas])
-        start_seconds = time.perf_counter() - t0
-        counts = np.stack([i["counts"] for i in self.info])  # (replicas, words)
+        cfg, start_seconds = self.cfg, self.start_seconds
         n_tokens = sum(i["tokens"] for i in self.info)
-        total = float(cfg.epochs * n_tokens)
+        total = self.total = float(cfg.epochs * n_tokens)
         if saved is not None:
             arrays, state = saved
             self.base = (arrays["syn0"], arrays["syn1"])
             self.broadcast()
         else:
             self.base = tuple(w[:, :cfg.dim].copy() for w in init_weights(len(vocab), cfg.dim, cfg.seed))
-            state = {"epoch": 0, "round": 0, "pos": 0.0, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
+            state = {"epoch": 0, "round": 0, "pos": 0.0, "syncs": 0, "epoch_loss": [], "train_loss": [],
+                     "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
-        self.weights_of = counts / np.maximum(counts.sum(axis=0), 1)  # each replica's share of each word
+        state.setdefault("syncs", 0)
         earlier = state["train_seconds"]
         per_replica = [{"tokens": 0, "seconds": 0.0} for _ in self.replicas]
         sync_seconds = 0.0
@@ -142,26 +152,28 @@ class Rounds:
             self.n_rounds = max(i["rounds"] for i in self.info)
             for epoch in range(state["epoch"], cfg.epochs):
                 loss = pairs = 0.0
-                rows = None
                 for r in range(state["round"] if epoch == state["epoch"] else 0, self.n_rounds):
                     active = sum(r < i["rounds"] for i in self.info)
                     t0 = time.perf_counter()
-                    results = self.get([x.train_round.remote(epoch, r, state["pos"], active, total, rows)
+                    k = self.sync_size(state["syncs"] + 1)
+                    rows, self.pending = self.pending, None
+                    results = self.get([x.train_round.remote(epoch, r, state["pos"], active, total, rows, k)
                                         for x in self.replicas])
+                    state["syncs"] += 1
                     state["train_seconds"] += time.perf_counter() - t0
-                    for k, res in enumerate(results):
-                        per_replica[k]["tokens"] += res["tokens"]
-                        per_replica[k]["seconds"] += res["seconds"]
+                    for mine, res in zip(per_replica, results):
+                        mine["tokens"] += res["tokens"]
+                        mine["seconds"] += res["seconds"]
                     state["pos"] += sum(res["tokens"] for res in results)
                     loss += sum(res["loss"] for res in results)
                     pairs += sum(res["pairs"] for res in results)
                     t1 = time.perf_counter()
-                    rows = self.mean_rows([res["rows"] for res in results if res["tokens"]])
+                    self.sync_rows([res["rows"] for res in results], k, self.lr(state["pos"], total))
                     sync_seconds += time.perf_counter() - t1
                     state["round"] = r + 1
                     ckpt.tick(epoch, r + 1)
                 t1 = time.perf_counter()
-                self.average()
+                self.average(self.lr(state["pos"], total))
                 sync_seconds += time.perf_counter() - t1
                 state["epoch_loss"].append(round(self.get([self.replicas[0].sample_loss.remote()])[0], 6))
                 state["train_loss"].append(round(loss / max(pairs, 1), 6))
@@ -195,22 +207,34 @@ class Rounds:
                 rundir.drop_checkpoints(self.ckpt_dir)
         return KeyedVectors(vocab.words, vectors)
 
-    def mean_rows(self, rows: list[Any]) -> Any:
-        """The mean of the replicas' frequent rows, put once for all of them (None: nothing to average)."""
-        if not rows or rows[0] is None:
-            return None
-        return self.ray.put((np.mean([r[0] for r in rows], axis=0, dtype=np.float64).astype(np.float32),
-                             np.mean([r[1] for r in rows], axis=0, dtype=np.float64).astype(np.float32)))
+    def sync_size(self, n: int) -> int:
+        """Rows synced at the n-th sync: --sync-rows times 2 to the power of n's trailing zero bits (Intel's
+        pWord2Vec's schedule: the first rows every sync, twice as many every second, ..., every row every
+        2^k-th), at most the vocabulary; 0 with --sync-rows 0."""
+        zeros = (n & -n).bit_length() - 1
+        return min(self.cfg.sync_rows << zeros, len(self.base[0])) if self.cfg.sync_rows else 0
 
-    def average(self) -> None:
-        """Every row: the last average plus the replicas' changes weighted by their share of its word;
-        replicas' weights fetched one at a time (the driver holds two sums, not R models)."""
-        sums = [np.zeros(w.shape, np.float64) for w in self.base]
-        for i, ref in enumerate([r.weights.remote() for r in self.replicas]):
-            share = self.weights_of[i][:, None]
-            for total, w, base in zip(sums, self.get_from(i, ref), self.base):
-                total += share * (w - base)
-        self.base = tuple((base + total).astype(np.float32) for base, total in zip(self.base, sums))
+    def sync_rows(self, rows: list[Any], k: int, lr: float) -> None:
+        """The first k rows combined from what the replicas left (Combine) into the driver's copy, and put
+        once for all replicas: `pending`, which they take with their next round."""
+        if not rows or rows[0] is None:
+            return
+        merge = Combine(self.base, k, every_round=True)
+        for got in rows:
+            merge.add(*got)
+        merge.into(self.base)
+        self.pending = self.ray.put(tuple(base[:k].copy() for base in self.base))
+
+    def average(self, lr: float) -> None:
+        """Every row combined (combine), the replicas' rows fetched one at a time (the driver holds a few sums
+        of the model's size, not R models), and sent back to all of them."""
+        if self.pending is not None:  # the last round's sync first: the rows below count from it
+            self.get([r.set_weights.remote(self.pending) for r in self.replicas])
+            self.pending = None
+        merge = Combine(self.base, len(self.base[0]), every_round=False)
+        for i, ref in enumerate([r.rows.remote(len(self.base[0])) for r in self.replicas]):
+            merge.add(*self.get_from(i, ref))
+        merge.into(self.base)
         self.broadcast()
 
     def broadcast(self) -> None:
@@ -218,9 +242,55 @@ class Rounds:
         ref = self.ray.put(self.base)
         self.get([r.set_weights.remote(ref) for r in self.replicas])
 
+    def lr(self, pos: float, total: float) -> float:
+        """The learning rate where pos of total tokens stand (the kernel's schedule)."""
+        return self.cfg.effective_alpha() * max(1e-4, 1.0 - pos / total)
+
     def save(self, state: dict, epoch: int, r: int) -> str:
-        """A checkpoint at round r of epoch: every row averaged first (the replicas go on from it)."""
+        """A checkpoint at round r of epoch: every row combined first (the replicas go on from it)."""
         if r > 0 and epoch < self.cfg.epochs:
-            self.average()
+            self.average(self.lr(state["pos"], self.total))
         return checkpoint.save(self.ckpt_dir, {"syn0": self.base[0], "syn1": self.base[1]},
                                {**state, "epoch": epoch, "round": r, "config": to_json(self.cfg)})
+
+
+# The most frequent words whose rows take the replicas' mean change at a round's sync (the others take the
+# sum). realtext, skip-gram, 4 replicas: 64 diverged, 256 kept analogy within 0.01 of one replica, 1024 lost
+# 0.035 (averaging trains a row 1/R as fast), 8192 lost 0.10.
+MEAN_ROWS = 256
+
+
+class Combine:
+    """The replicas' changes to rows [0, k) since their last sync, combined into one change per row.
+
+    At a round's sync (`every_round`): the first TOP rows (the most frequent words, which every replica
+    moves most of the way to where its text pulls them between two syncs) take the mean of the changes, the
+    others their sum (as one model trained on all the text would take them). At an epoch's end, every row
+    takes the changes weighted by the updates each replica gave it since its last sync: a row only one
+    replica moved takes its whole change. A row no update counted but that moved takes the sum."""
+
+    def __init__(self, base: tuple[np.ndarray, np.ndarray], k: int, every_round: bool):
+        self.base, self.k, self.every_round = [b[:k] for b in base], k, every_round
+        self.weighted = [np.zeros(b.shape, np.float64) for b in self.base]
+        self.plain = [np.zeros(b.shape, np.float64) for b in self.base]
+        self.updates = np.zeros((2, k))
+        self.touched = np.zeros((2, k))
+
+    def add(self, syn0: np.ndarray, syn1: np.ndarray, since: np.ndarray) -> None:
+        for m, rows in enumerate((syn0, syn1)):
+            change = rows.astype(np.float64) - self.base[m]
+            self.weighted[m] += since[m][:, None] * change
+            self.plain[m] += change
+            self.updates[m] += since[m]
+            self.touched[m] += since[m] > 0
+
+    def into(self, base: tuple[np.ndarray, np.ndarray]) -> None:
+        for m in range(2):
+            if self.every_round:
+                change = self.plain[m].copy()
+                top = min(MEAN_ROWS, self.k)
+                change[:top] /= np.maximum(self.touched[m][:top], 1)[:, None]
+            else:
+                u = self.updates[m][:, None]
+                change = np.where(u > 0, self.weighted[m] / np.maximum(u, 1e-300), self.plain[m])
+            base[m][:self.k] = (self.base[m] + change).astype(np.float32)

@@ -92,11 +92,11 @@ class Word2VecConfig(RunConfig):
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
     replicas: int | None = opt(None, "with --ray: training replicas, each on its share of the corpus with its own "
                                      "copy of the weights (default: one per node)", type=int, lo=1, hi=4096)
-    sync_rows: int = opt(1024, "with --ray: the most frequent words whose rows the replicas average every "
-                               "--sync-tokens (0: average only at each epoch's end); every row is averaged at "
-                               "each epoch's end", lo=0)
-    sync_tokens: int = opt(1 << 18, "with --ray: tokens each replica trains between two averages of the "
-                                    "frequent rows", lo=1024)
+    sync_rows: int = opt(1024, "with --ray: rows of the most frequent words that the replicas combine at every "
+                               "sync, twice as many every second sync and so on (pWord2Vec's schedule; 0: combine "
+                               "only at each epoch's end); every row is combined at each epoch's end", lo=0)
+    sync_tokens: int = opt(1 << 17, "with --ray: tokens all replicas train between two syncs (each trains its "
+                                    "share of them)", lo=1024)
 
     def resolved(self, threads: int) -> Word2VecConfig:
         """The settings as a run with `threads` threads uses them: defaults that depend on the model or the

@@ -3,6 +3,7 @@ that dies ends the run with one line naming its node. On the session's two-node 
 import glob
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -67,7 +68,7 @@ def test_two_replicas_on_two_nodes_train_the_planted_relations(ray_cluster, tmp_
 def test_a_replica_that_dies_ends_the_run_with_one_line_naming_its_node(ray_cluster, tmp_path):
     import ray
     args = [sys.executable, "-m", "streamnlp", "word2vec", SAMPLE, "--out", str(tmp_path / "run"), "--ray",
-            ray_cluster, "--replicas", "2", "--threads", "1", "--epochs", "200"]
+            ray_cluster, "--replicas", "2", "--threads", "1", "--epochs", "200", "--checkpoint-every", "0.5"]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "RAY_AUTH_MODE": "disabled"})
     name, deadline = f"replica-1-{proc.pid}", time.time() + 120
@@ -78,13 +79,14 @@ def test_a_replica_that_dies_ends_the_run_with_one_line_naming_its_node(ray_clus
         except ValueError:
             time.sleep(0.2)
     assert actor is not None, proc.communicate()[1][-2000:]
-    time.sleep(3)  # into training
+    while not (tmp_path / "run" / "checkpoints" / "last.npz").exists() and time.time() < deadline:
+        time.sleep(0.1)  # into training
     ray.kill(actor, no_restart=True)
     _, err = proc.communicate(timeout=120)
     lines = [ln for ln in err.strip().splitlines() if ln.startswith("stream-train")]
     assert proc.returncode == 1 and "Traceback" not in err, err[-2000:]
     assert len(lines) == 1 and lines[0].startswith("stream-train: error: replica 1 on node "), err[-2000:]
-    assert "died" in lines[0]
+    assert "died" in lines[0] and lines[0].endswith("with --resume")
 
 
 def test_the_local_path_imports_no_ray(tmp_path):
@@ -101,3 +103,25 @@ def test_ray_without_a_cluster_is_one_line(tmp_path):
                          env={**os.environ, "RAY_AUTH_MODE": "disabled"})
     lines = [ln for ln in res.stderr.strip().splitlines() if ln.startswith("stream-train")]
     assert res.returncode == 2 and len(lines) == 1 and "--ray 127.0.0.1:1: cannot reach the cluster" in lines[0]
+
+
+def test_a_run_stopped_by_ctrl_c_resumes_on_the_cluster(ray_cluster, tmp_path):
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "streamnlp", "word2vec", SAMPLE, "--out", str(out), "--ray", ray_cluster,
+            "--replicas", "2", "--threads", "1", "--epochs", "10", "--sync-tokens", "16384",
+            "--checkpoint-every", "0.3"]
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    ckpt, deadline = out / "checkpoints" / "last.npz", time.time() + 180
+    while not ckpt.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=120)[1]
+    lines = [ln for ln in err.strip().splitlines() if ln.startswith("stream-train")]
+    assert proc.returncode == 130 and len(lines) == 1 and " rounds done; checkpoint " in lines[0], err[-2000:]
+    assert lines[0].endswith("--resume")
+    done = subprocess.run(args + ["--resume"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    m = json.load(open(out / "metrics.json"))
+    assert m["resumed"] is True and m["earlier_train_seconds"] > 0 and len(m["loss_per_epoch"]) == 10
