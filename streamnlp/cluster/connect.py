@@ -7,7 +7,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-from ..run.errors import UserError
+from ..run.errors import ClusterError, UserError
 
 NAMESPACE = "streamnlp"
 
@@ -70,6 +70,23 @@ def _reachable(spec: str) -> None:
 
 
 def nodes(ray: Any) -> list[dict[str, Any]]:
-    """The cluster's live nodes, each with its id, address and CPUs."""
-    return [{"id": n["NodeID"], "ip": n["NodeManagerAddress"], "cpus": int(n["Resources"].get("CPU", 0))}
+    """The cluster's live nodes that have CPUs, each with its id, address and CPUs."""
+    live = [{"id": n["NodeID"], "ip": n["NodeManagerAddress"], "cpus": int(n["Resources"].get("CPU", 0))}
             for n in ray.nodes() if n["Alive"]]
+    return [n for n in live if n["cpus"] > 0]
+
+
+def get(ray: Any, refs: Any, timeout: float | None = None) -> Any:
+    """ray.get, with a task's own error raised as itself when it is a UserError or OSError (a bad shard:
+    its one line), and any other error of a task as one line (never a remote traceback)."""
+    try:
+        return ray.get(refs, timeout=timeout)
+    except ray.exceptions.RayTaskError as e:
+        cause = getattr(e, "cause", None)
+        if isinstance(cause, (UserError, OSError)):
+            raise cause from None
+        first = str(cause or e).strip().splitlines()
+        raise ClusterError(f"a task on the cluster failed: {first[-1][:200] if first else type(e).__name__}") from None
+    except ray.exceptions.GetTimeoutError:
+        raise ClusterError(f"the cluster did not answer in {timeout:.0f} s: it has no room for the work asked "
+                           "(see `ray status`); ask for fewer --replicas or --threads") from None

@@ -21,11 +21,12 @@ from ..data.vocab import Vocab
 from ..run import rundir
 from ..run.atomic import write_json
 from ..run.config import GloveConfig
+from ..run.errors import UserError
 from ..run.threads import thread_limits, threads_or_default
 from ..train.cooccur import Cooccurrence, Run, shuffle_records, weight_scale
 from ..train.glove import fit
 from ..vectors.keyed import KeyedVectors
-from .connect import cluster
+from .connect import cluster, get
 from .passes import build_vocab_ray, cooccurrence_runs_ray
 
 
@@ -37,6 +38,9 @@ def train_glove_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> Key
     with cluster(cfg.ray) as ray:
         shards = discover(inputs)
         layout = hashlib.sha1(json.dumps([s.key() for s in shards]).encode()).hexdigest()
+        if saved is not None and saved[1].get("corpus_layout") != layout:
+            raise UserError(f"--resume: {ckpt_dir} was counted from other inputs (or on one machine); resume with "
+                            "the same inputs and --ray, or start a new run")
         t0 = time.perf_counter()
         vocab_path = os.path.join(out, "vocab.tsv")
         if saved is not None and os.path.exists(vocab_path):
@@ -77,9 +81,8 @@ class Partitions:
     cluster when reading reaches it and let go once read past: the driver holds one range at a time."""
 
     def __init__(self, ray: Any, parts: list[Any]):
-        self.ray, self.parts = ray, parts
-        size = ray.remote(_size).options(num_cpus=0)  # read where each run lies
-        self.sizes = np.array(ray.get([size.remote(p) for p in parts]), dtype=np.int64)
+        self.ray, self.parts = ray, [run for _, run in parts]
+        self.sizes = np.array(get(ray, [n for n, _ in parts]), dtype=np.int64)
         self.starts = np.concatenate([[0], np.cumsum(self.sizes)])
         self.n = int(self.starts[-1])
         self._held: tuple[int, Run] | None = None
@@ -89,7 +92,8 @@ class Partitions:
         while count > 0 and start < self.n:
             p = int(np.searchsorted(self.starts, start, side="right")) - 1
             if self._held is None or self._held[0] != p:
-                self._held = (p, self.ray.get(self.parts[p]))
+                self.parts[:p] = [None] * p  # read past: the cluster may free them
+                self._held = (p, get(self.ray, self.parts[p]))
             run = self._held[1]
             piece = run.read(start - int(self.starts[p]), count)
             keys.append(piece.keys)
@@ -100,6 +104,3 @@ class Partitions:
             return Run(np.empty(0, np.int64), np.empty(0, np.int64))
         return Run(np.concatenate(keys), np.concatenate(vals))
 
-
-def _size(run: Run) -> int:
-    return run.n

@@ -15,7 +15,9 @@ from ..data.shards import Shard, units
 from ..data.vocab import Counts, Vocab, count_unit, finalize, merge
 from ..run.config import VocabConfig
 from ..run.errors import UserError
+from ..run.threads import thread_limits
 from ..train.cooccur import Run, count_sources, merge_runs
+from .connect import get, nodes
 
 FAN_IN = 8  # counts merged by one reduce task
 
@@ -28,7 +30,7 @@ def count_all_ray(ray: Any, shards: list[Shard], cfg: VocabConfig) -> Counts:
     level = [count.remote(unit, cfg) for unit in units(shards)]
     while len(level) > 1:
         level = [merge_task.remote(cfg.max_vocab_size, *level[i:i + FAN_IN]) for i in range(0, len(level), FAN_IN)]
-    counts = ray.get(level[0])
+    counts = get(ray, level[0])
     if counts.tokens == 0:
         raise UserError(f"{shards[0].path}: the corpus holds no tokens; check the files and --text-column")
     return counts
@@ -50,21 +52,27 @@ def cooccurrence_runs_ray(ray: Any, shards: list[Shard], vocab: Vocab, cfg: Voca
     within memory_mb), split into `partitions` ranges of keys; a reduce task per range merges them. Returns
     the ranges' sorted, reduced runs (object refs, in key order): the records the local count makes."""
     V = len(vocab)
-    bounds = np.linspace(0, V * V, partitions + 1).astype(np.int64)
+    # ranges of rows holding about equal shares of the tokens (rows are words in frequency order), so the
+    # reducers, and the driver that reads one range at a time, hold about equal shares of X
+    share = np.cumsum(vocab.counts) / max(1, int(vocab.counts.sum()))
+    rows = np.searchsorted(share, np.arange(1, partitions) / partitions, side="right")
+    bounds = np.concatenate([[0], np.asarray(rows, np.int64) * V, [V * V]]).astype(np.int64)
+    cpus = max([n["cpus"] for n in nodes(ray)] or [1])  # a node runs this many map tasks at once
     count_unit_pairs = ray.remote(_count_unit_pairs).options(num_cpus=1, num_returns=partitions)
-    maps = [count_unit_pairs.remote(unit, vocab, cfg, window, memory_mb, bounds) for unit in units(shards)]
-    maps = [m if isinstance(m, list) else [m] for m in maps]  # num_returns=1 gives one ref, not a list
-    reduce_task = ray.remote(_merge_partition).options(num_cpus=1)
-    return [reduce_task.remote(memory_mb, *[m[p] for m in maps]) for p in range(partitions)]
+    shared = ray.put(vocab)
+    maps = [count_unit_pairs.remote(unit, shared, cfg, window, memory_mb / cpus, bounds) for unit in units(shards)]
+    reduce_task = ray.remote(_merge_partition).options(num_cpus=1, num_returns=2)
+    return [reduce_task.remote(memory_mb / cpus, *[m[p] for m in maps]) for p in range(partitions)]
 
 
 def _count_unit_pairs(unit: list[Shard], vocab: Vocab, cfg: VocabConfig, window: int, memory_mb: float,
                       bounds: np.ndarray) -> Any:
-    """One unit's co-occurrence run, cut at the key bounds (a tuple of Runs, or one Run for one range)."""
+    """One unit's co-occurrence run, cut at the key bounds, on one thread (the task's CPU)."""
     folder = tempfile.mkdtemp(prefix="streamnlp-cooccur-")
     try:
-        corpus = encode_corpus(unit, vocab, cfg, folder, threads=1)
-        sources, budget = count_sources(corpus, len(vocab), window, memory_mb, folder)
+        with thread_limits(1):
+            corpus = encode_corpus(unit, vocab, cfg, folder, threads=1)
+            sources, budget = count_sources(corpus, len(vocab), window, memory_mb, folder)
         merged = list(merge_runs(sources, budget))
         keys = np.concatenate([r.keys for r in merged]) if merged else np.empty(0, np.int64)
         vals = np.concatenate([r.vals for r in merged]) if merged else np.empty(0, np.int64)
@@ -72,12 +80,13 @@ def _count_unit_pairs(unit: list[Shard], vocab: Vocab, cfg: VocabConfig, window:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     cuts = np.searchsorted(keys, bounds)
-    parts = tuple(Run(keys[a:b].copy(), vals[a:b].copy()) for a, b in zip(cuts[:-1], cuts[1:]))
-    return parts if len(parts) > 1 else parts[0]
+    return tuple(Run(keys[a:b].copy(), vals[a:b].copy()) for a, b in zip(cuts[:-1], cuts[1:]))
 
 
-def _merge_partition(memory_mb: float, *runs: Run) -> Run:
-    merged = list(merge_runs([r for r in runs if r.n], int(memory_mb * 2**20) // 16))
+def _merge_partition(memory_mb: float, *runs: Run) -> tuple[int, Run]:
+    """The maps' runs of one key range merged: (its record count, the run)."""
+    merged = list(merge_runs([r for r in runs if r.n], max(1 << 10, int(memory_mb * 2**20) // 16)))
     if not merged:
-        return Run(np.empty(0, np.int64), np.empty(0, np.int64))
-    return Run(np.concatenate([r.keys for r in merged]), np.concatenate([r.vals for r in merged]))
+        return 0, Run(np.empty(0, np.int64), np.empty(0, np.int64))
+    keys = np.concatenate([r.keys for r in merged])
+    return len(keys), Run(keys, np.concatenate([r.vals for r in merged]))

@@ -31,7 +31,7 @@ from ..run.interrupt import at_position, stop_requests
 from ..train.word2vec import init_weights
 from ..vectors import w2vfile
 from ..vectors.keyed import KeyedVectors
-from .connect import NAMESPACE, cluster, nodes
+from .connect import NAMESPACE, cluster, get, nodes
 from .passes import build_vocab_ray
 from .replica import Replica
 
@@ -47,25 +47,27 @@ def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> 
         vocab_seconds = time.perf_counter() - t0
         live = nodes(ray)
         n = cfg.replicas or len(live)
-        threads = cfg.threads or max(1, sum(x["cpus"] for x in live) // n)
+        threads = cfg.threads or min(x["cpus"] for x in live)  # every node can take one
         shares = split(shards, n)
         layout = hashlib.sha1(json.dumps([[s.key() for s in share] for share in shares]).encode()).hexdigest()
         if saved is not None and saved[1].get("corpus_layout") != layout:
             raise UserError(f"--resume: {ckpt_dir} was trained on other shares of the corpus (other inputs or "
                                "--replicas); resume with the same ones or start a new run")
         actor = ray.remote(Replica)
-        replicas = [actor.options(num_cpus=threads, scheduling_strategy="SPREAD", namespace=NAMESPACE,
-                                  name=f"replica-{i}-{os.getpid()}").remote(i, threads) for i in range(n)]
-        run = Rounds(ray, cfg, replicas, ckpt_dir)
+        replicas: list[Any] = []
+        finished = False
         try:
+            replicas += [actor.options(num_cpus=threads, scheduling_strategy="SPREAD", namespace=NAMESPACE,
+                                       name=f"replica-{i}-{os.getpid()}").remote(i, threads) for i in range(n)]
+            run = Rounds(ray, cfg, replicas, ckpt_dir)
             run.start(vocab, shares, max(1, cfg.sync_tokens // n))
-            return run.train(out, vocab, saved, t_start, vocab_seconds, layout, threads)
+            kv = run.train(out, vocab, saved, t_start, vocab_seconds, layout, threads)
+            finished = True
+            return kv
         finally:
+            if finished:  # each deletes its cache; after an error they are ended at once (a busy one
+                get(ray, [r.close.remote() for r in replicas], timeout=120)  # would answer only when done)
             for r in replicas:
-                try:
-                    ray.get(r.close.remote(), timeout=60)
-                except Exception:  # noqa: BLE001 - already dead: its folder goes with its node's temp
-                    pass
                 ray.kill(r)
 
 
@@ -82,14 +84,16 @@ def _vocab(ray: Any, shards: list[Shard], cfg: Word2VecConfig, out: str, saved: 
 def split(shards: list[Shard], n: int) -> list[list[Shard]]:
     """The shards (files, or pieces of large ones) shared among n replicas by size, largest first to the
     least loaded, each share in corpus order; fewer shards than replicas is an error."""
+    shards = [s for s in shards if s.size > 0]
     if len(shards) < n:
         raise UserError(f"--replicas {n}: the corpus has {len(shards)} shards (files, or pieces of large ones) to "
                         f"share; use at most {len(shards)} replicas")
     sizes = unit_bytes([[s] for s in shards])
-    load, owner = [0.0] * n, [0] * len(shards)
+    load, count, owner = [0.0] * n, [0] * n, [0] * len(shards)
     for k in sorted(range(len(shards)), key=lambda k: -sizes[k]):
-        owner[k] = r = min(range(n), key=lambda r: load[r])
+        owner[k] = r = min(range(n), key=lambda r: (load[r], count[r]))
         load[r] += sizes[k]
+        count[r] += 1
     return [[s for k, s in enumerate(shards) if owner[k] == r] for r in range(n)]
 
 
@@ -108,7 +112,7 @@ class Rounds:
     def get_from(self, i: int, ref: Any) -> Any:
         """ray.get of replica i's call; a replica that died ends the run with one line naming its node."""
         try:
-            return self.ray.get(ref)
+            return get(self.ray, ref)
         except self.ray.exceptions.RayActorError as e:
             where = f"node {self.info[i]['ip']} ({self.info[i]['node'][:12]})" if i < len(self.info) else "its node"
             ckpt = os.path.join(self.ckpt_dir, checkpoint.NAME)
@@ -120,9 +124,9 @@ class Rounds:
     def start(self, vocab: Vocab, shares: list[list[Shard]], round_tokens: int) -> None:
         """Where each replica runs (before anything can fail), then their encoding and planning."""
         t0 = time.perf_counter()
-        self.info = self.get([r.where.remote() for r in self.replicas])
-        config = {**to_json(self.cfg), "ray": None}
-        started = self.get([r.start.remote(config, vocab, share, self.cfg.cache_dir, round_tokens)
+        self.info = get(self.ray, [r.where.remote() for r in self.replicas], timeout=300)
+        config, shared = {**to_json(self.cfg), "ray": None}, self.ray.put(vocab)
+        started = self.get([r.start.remote(config, shared, share, self.cfg.cache_dir, round_tokens)
                             for r, share in zip(self.replicas, shares)])
         for info, more in zip(self.info, started):
             info.update(more)
@@ -132,17 +136,18 @@ class Rounds:
               threads: int) -> KeyedVectors:
         cfg, start_seconds = self.cfg, self.start_seconds
         n_tokens = sum(i["tokens"] for i in self.info)
-        total = self.total = float(cfg.epochs * n_tokens)
+        total = float(cfg.epochs * n_tokens)
         if saved is not None:
             arrays, state = saved
             self.base = (arrays["syn0"], arrays["syn1"])
             self.broadcast()
         else:
             self.base = tuple(w[:, :cfg.dim].copy() for w in init_weights(len(vocab), cfg.dim, cfg.seed))
-            state = {"epoch": 0, "round": 0, "pos": 0.0, "syncs": 0, "epoch_loss": [], "train_loss": [],
-                     "train_seconds": 0.0,
+            state = {"epoch": 0, "round": 0, "pos": 0.0, "syncs": 0, "loss": 0.0, "pairs": 0, "epoch_loss": [],
+                     "train_loss": [], "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
-        state.setdefault("syncs", 0)
+        for key, zero in (("syncs", 0), ("loss", 0.0), ("pairs", 0)):
+            state.setdefault(key, zero)
         earlier = state["train_seconds"]
         per_replica = [{"tokens": 0, "seconds": 0.0} for _ in self.replicas]
         sync_seconds = 0.0
@@ -151,7 +156,6 @@ class Rounds:
                                        lambda epoch, r: at_position(epoch, cfg.epochs, r, self.n_rounds, "rounds"))
             self.n_rounds = max(i["rounds"] for i in self.info)
             for epoch in range(state["epoch"], cfg.epochs):
-                loss = pairs = 0.0
                 for r in range(state["round"] if epoch == state["epoch"] else 0, self.n_rounds):
                     active = sum(r < i["rounds"] for i in self.info)
                     t0 = time.perf_counter()
@@ -165,19 +169,19 @@ class Rounds:
                         mine["tokens"] += res["tokens"]
                         mine["seconds"] += res["seconds"]
                     state["pos"] += sum(res["tokens"] for res in results)
-                    loss += sum(res["loss"] for res in results)
-                    pairs += sum(res["pairs"] for res in results)
+                    state["loss"] += sum(res["loss"] for res in results)
+                    state["pairs"] += sum(res["pairs"] for res in results)
                     t1 = time.perf_counter()
-                    self.sync_rows([res["rows"] for res in results], k, self.lr(state["pos"], total))
+                    self.sync_rows([res["rows"] for res in results], k)
                     sync_seconds += time.perf_counter() - t1
                     state["round"] = r + 1
                     ckpt.tick(epoch, r + 1)
                 t1 = time.perf_counter()
-                self.average(self.lr(state["pos"], total))
+                self.average()
                 sync_seconds += time.perf_counter() - t1
                 state["epoch_loss"].append(round(self.get([self.replicas[0].sample_loss.remote()])[0], 6))
-                state["train_loss"].append(round(loss / max(pairs, 1), 6))
-                state["epoch"], state["round"] = epoch + 1, 0
+                state["train_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
+                state["epoch"], state["round"], state["loss"], state["pairs"] = epoch + 1, 0, 0.0, 0
             ckpt.end(cfg.epochs, 0, keep=cfg.keep_checkpoints)
             vectors = self.base[0]
             t_out = time.perf_counter()
@@ -201,8 +205,7 @@ class Rounds:
                                  "words_per_s": round(p["tokens"] / max(p["seconds"], 1e-9))}
                                 for i, p in zip(self.info, per_replica)],
             }
-            rundir.write_run_files(out, {**to_json(cfg), "replicas": len(self.replicas), "threads": threads},
-                                   metrics)
+            rundir.write_run_files(out, {**to_json(cfg.resolved(threads)), "replicas": len(self.replicas)}, metrics)
             if not cfg.keep_checkpoints:
                 rundir.drop_checkpoints(self.ckpt_dir)
         return KeyedVectors(vocab.words, vectors)
@@ -214,7 +217,7 @@ class Rounds:
         zeros = (n & -n).bit_length() - 1
         return min(self.cfg.sync_rows << zeros, len(self.base[0])) if self.cfg.sync_rows else 0
 
-    def sync_rows(self, rows: list[Any], k: int, lr: float) -> None:
+    def sync_rows(self, rows: list[Any], k: int) -> None:
         """The first k rows combined from what the replicas left (Combine) into the driver's copy, and put
         once for all replicas: `pending`, which they take with their next round."""
         if not rows or rows[0] is None:
@@ -225,7 +228,7 @@ class Rounds:
         merge.into(self.base)
         self.pending = self.ray.put(tuple(base[:k].copy() for base in self.base))
 
-    def average(self, lr: float) -> None:
+    def average(self) -> None:
         """Every row combined (combine), the replicas' rows fetched one at a time (the driver holds a few sums
         of the model's size, not R models), and sent back to all of them."""
         if self.pending is not None:  # the last round's sync first: the rows below count from it
@@ -242,14 +245,10 @@ class Rounds:
         ref = self.ray.put(self.base)
         self.get([r.set_weights.remote(ref) for r in self.replicas])
 
-    def lr(self, pos: float, total: float) -> float:
-        """The learning rate where pos of total tokens stand (the kernel's schedule)."""
-        return self.cfg.effective_alpha() * max(1e-4, 1.0 - pos / total)
-
     def save(self, state: dict, epoch: int, r: int) -> str:
         """A checkpoint at round r of epoch: every row combined first (the replicas go on from it)."""
         if r > 0 and epoch < self.cfg.epochs:
-            self.average(self.lr(state["pos"], self.total))
+            self.average()
         return checkpoint.save(self.ckpt_dir, {"syn0": self.base[0], "syn1": self.base[1]},
                                {**state, "epoch": epoch, "round": r, "config": to_json(self.cfg)})
 
