@@ -34,7 +34,8 @@ def add_config_flags(p: argparse.ArgumentParser, cls: type) -> None:
                            help=m["help"])
         else:
             g.add_argument(*flags, dest=f.name, type=m["type"], choices=m["choices"], default=default,
-                           help=help_text, metavar=None if m["choices"] else f.name.upper(), nargs=m["nargs"])
+                           help=help_text, metavar=None if m["choices"] else f.name.upper(), nargs=m["nargs"],
+                           **({"action": m["action"]} if m["action"] else {}))
 
 
 def _declared_in(cls: type, name: str) -> type:

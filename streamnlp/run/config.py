@@ -10,11 +10,11 @@ from .errors import UserError
 
 def opt(default: Any, help: str, *, type: type | None = None, choices: tuple | None = None,
         lo: float | None = None, hi: float | None = None, aliases: tuple[str, ...] = (),
-        nargs: str | None = None) -> Any:
+        nargs: str | None = None, action: str | None = None) -> Any:
     """A config field with what the CLI needs: help, value type, choices, range, and word2vec-style aliases."""
     kind = type if type is not None else (bool if isinstance(default, bool) else default.__class__)
     return field(default=default, metadata=dict(help=help, type=kind, choices=choices, lo=lo, hi=hi,
-                                                aliases=aliases, nargs=nargs))
+                                                aliases=aliases, nargs=nargs, action=action))
 
 
 @dataclass
@@ -164,6 +164,59 @@ class LMConfig(RunConfig):
     valid: list | None = opt(None, "validation corpus (folders/files/globs) for exact perplexity after each epoch",
                              type=str, nargs="+")
     seed: int = opt(1, "random seed of the initial weights; --threads 1 is bit-identical", lo=0)
+
+
+@dataclass
+class TaskConfig:
+    """What the tagger and the classifier share: the vectors they start from, SGD, threads, checkpoints."""
+    dev: str | None = opt(None, "held-out data scored after each epoch (metrics.json)", type=str)
+    vectors: str | None = opt(None, "start the word table from these vectors: a streamnlp run folder or any word2vec "
+                                    ".bin / .txt file (default: random rows)", type=str)
+    freeze_vectors: bool = opt(False, "keep the word table as given (default: the gradient reaches the vectors)")
+    dim: int = opt(50, "word dimensions when no --vectors are given", lo=1, hi=10_000)
+    min_count: int = opt(2, "training words seen fewer times than this read as the unknown word (its row is "
+                            "trained on them)", lo=1)
+    hidden: int = opt(300, "units of the tanh layer", lo=1, hi=100_000)
+    epochs: int = opt(10, "passes over the training data", lo=1, aliases=("--iter",))
+    lr: float = opt(0.1, "SGD learning rate (each step moves by it times the batch's mean gradient)", lo=0.0,
+                    hi=1000.0, aliases=("--alpha",))
+    batch: int = opt(64, "tokens (tagger) or sentences (classifier) a step averages over", lo=1)
+    threads: int | None = opt(None, "worker threads, each stepping on its own batches into the shared weights "
+                                    "(default: all cores; 1 is bit-identical run to run)", type=int, lo=1,
+                              aliases=("--workers",))
+    seed: int = opt(1, "random seed (initial weights, shuffling)", lo=0)
+    checkpoint_every: float = opt(300.0, "seconds between checkpoints in OUT/checkpoints, at epoch ends (0 = "
+                                         "none); Ctrl-C or SIGTERM also writes one", lo=0.0)
+    resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
+    keep_checkpoints: bool = opt(False, "keep OUT/checkpoints when the run finishes")
+
+
+@dataclass
+class TaggerConfig(TaskConfig):
+    """Collobert & Weston's window tagger: the window's word vectors and features -> tanh -> tag scores."""
+    word_column: str = opt("0", "the words' column: a CoNLL column number (negative counts from the end), or a "
+                                "row file's list column by name or number")
+    tag_column: str = opt("-1", "the tags' column, numbered or named as --word-column")
+    feature_column: list | None = opt(None, "a column whose values are embedded as a feature of each window "
+                                            "position (the POS column for chunking or NER); repeatable",
+                                      type=str, nargs="+", action="extend")
+    window: int = opt(2, "words on each side of the token", lo=0, hi=50)
+    feature_dim: int = opt(10, "dimensions of each feature's vectors (capitalisation and --feature-column)",
+                           lo=1, hi=1000)
+    viterbi: bool = opt(False, "learn tag transition scores (sentence-level log-likelihood) and decode the "
+                               "best path (Viterbi), never an I-X that cannot follow the tag before it")
+
+
+@dataclass
+class ClassifierConfig(TaskConfig):
+    """A sentence classifier over word vectors: a GRU's final state, or the vectors' mean -> tanh, then softmax."""
+    text_column: str = opt("text", "the text column of Parquet / Arrow / JSON Lines rows (fastText's __label__ "
+                                   "lines need none)")
+    label_column: str = opt("label", "the label column of Parquet / Arrow / JSON Lines rows")
+    model: str = opt("mean", "gru: a GRU over the sentence, its final state classified; mean: the words' mean "
+                             "vector -> tanh layer", choices=("gru", "mean"))
+    folds: int = opt(0, "report K-fold cross-validation accuracy over TRAIN (the convention where a data set "
+                        "has no test split), then train the model on all of it (0: no folds)", lo=0, hi=1000)
 
 
 def make_config(cls: type, values: dict[str, Any]) -> Any:

@@ -16,28 +16,12 @@ from ..kernels.gru import gru_backward, gru_forward
 from ..kernels.optim import scaled_subtract, squared_norm
 from ..kernels.rnn import rnn_backward, rnn_forward
 from ..kernels.softmax import softmax_xent
+from ..run.flat import FlatParams
 
 
 def layout(cell: str, V: int, E: int, H: int) -> list[tuple[str, tuple[int, ...]]]:
     G = 3 if cell == "gru" else 1
     return [("emb", (V, E)), ("Wx", (E, G * H)), ("bx", (G * H,)), ("U", (H, G * H)), ("O", (H, V)), ("c", (V,))]
-
-
-class FlatParams:
-    """A flat buffer and named views into it."""
-
-    def __init__(self, spec: list[tuple[str, tuple[int, ...]]], dtype=np.float32, flat: np.ndarray | None = None):
-        size = sum(int(np.prod(s)) for _, s in spec)
-        self.flat = np.zeros(size, dtype=dtype) if flat is None else flat
-        self.views: dict[str, np.ndarray] = {}
-        at = 0
-        for name, shape in spec:
-            n = int(np.prod(shape))
-            self.views[name] = self.flat[at:at + n].reshape(shape)
-            at += n
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.views[name]
 
 
 class LanguageModel:

@@ -1,0 +1,1 @@
+"""The seed's tasks on trained vectors: a window tagger and a sentence classifier."""
