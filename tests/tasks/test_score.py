@@ -1,6 +1,5 @@
 """score.py: token accuracy, conlleval's phrase counts (hand-counted cases, a random check), class scores."""
 import random
-import warnings
 
 import pytest
 
@@ -174,17 +173,3 @@ def test_random_against_span_sets(scheme):
                     len({x for x in g & p if x[3] == t}))
             got = s["per_type"].get(t, {"gold": 0, "predicted": 0, "correct": 0})
             assert (got["gold"], got["predicted"], got["correct"]) == want
-
-
-@pytest.mark.parametrize("scheme", ["iob2", "iob1"])
-def test_random_against_seqeval(scheme):
-    metrics = pytest.importorskip("seqeval.metrics")
-    rng = random.Random(11)
-    for _ in range(200):
-        gold = random_sequences(rng, rng.randint(1, 5), scheme)
-        pred = [[t if rng.random() < 0.7 else rng.choice(["O", "B-NP", "I-NP", "I-VP"]) for t in g] for g in gold]
-        s = phrase_scores(gold, pred)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            want = (metrics.precision_score(gold, pred), metrics.recall_score(gold, pred), metrics.f1_score(gold, pred))
-        assert (s["precision"], s["recall"], s["f1"]) == pytest.approx(want)

@@ -1,0 +1,195 @@
+"""Sentence classifier kernels: a batch of sentences -> (their words' mean vector -> tanh layer, or a GRU's final
+state) -> class scores -> softmax cross-entropy, backward to every weight and the word rows, SGD steps.
+
+A data set is ids (N,) word rows, sentence offsets starts (S + 1,) and labels (S,). A batch is sentence numbers
+`sents`; for the GRU all of one length L (the recurrence runs on (L, B, .) arrays). Shapes: D word dims, H
+hidden, C classes; the mean model's weights W1 (D, H), b1 (H,); the GRU's Wx (D, 3H), bx (3H,), U (H, 3H); both
+end in W2 (H, C), b2 (C,). The products are BLAS calls (np.dot).
+"""
+import numpy as np
+from numba import njit
+
+from .common import JIT
+from .gru import gru_backward, gru_forward
+from .window import forward, token_loss
+
+
+@njit(**JIT)
+def _head_backward(Hb, n, W2, dS, dW2, db2, dH):
+    """Gradients of the output layer from dS[:n]; dH[:n] = dS W2^T (before the layer below's derivative)."""
+    np.dot(Hb[:n].T, dS[:n], dW2)
+    for k in range(db2.shape[0]):
+        acc = 0.0
+        for r in range(n):
+            acc += dS[r, k]
+        db2[k] = acc
+    np.dot(dS[:n], W2.T, dH[:n])
+
+
+@njit(**JIT)
+def mean_loss_and_grad(sents, ids, starts, labels, emb, W1, b1, W2, b2, X, Hb, Sc, y, dS, D2, dX, dW1, db1, dW2,
+                       db2):
+    """Summed loss of the batch; sets dW1 .. db2 and dX[:n], the gradient of each sentence's mean vector."""
+    n, D = sents.shape[0], emb.shape[1]
+    for r in range(n):
+        s = sents[r]
+        for d in range(D):
+            X[r, d] = 0.0
+        for t in range(starts[s], starts[s + 1]):
+            for d in range(D):
+                X[r, d] += emb[ids[t], d]
+        inv = 1.0 / max(starts[s + 1] - starts[s], 1)
+        for d in range(D):
+            X[r, d] *= inv
+        y[r] = labels[s]
+    forward(X, n, W1, b1, W2, b2, Hb, Sc)
+    loss = token_loss(Sc, 0, n, y, dS)
+    _head_backward(Hb, n, W2, dS, dW2, db2, D2)
+    for r in range(n):
+        for j in range(D2.shape[1]):
+            D2[r, j] *= 1.0 - Hb[r, j] * Hb[r, j]
+    np.dot(X[:n].T, D2[:n], dW1)
+    for j in range(db1.shape[0]):
+        acc = 0.0
+        for r in range(n):
+            acc += D2[r, j]
+        db1[j] = acc
+    np.dot(D2[:n], W1.T, dX[:n])
+    return loss
+
+
+@njit(**JIT)
+def mean_rows_step(sents, ids, starts, dX, emb, scale):
+    """Each word row of a sentence -= scale * the gradient of the sentence's mean / its length."""
+    D = emb.shape[1]
+    for r in range(sents.shape[0]):
+        s = sents[r]
+        k = scale / max(starts[s + 1] - starts[s], 1)
+        for t in range(starts[s], starts[s + 1]):
+            for d in range(D):
+                emb[ids[t], d] -= k * dX[r, d]
+
+
+@njit(**JIT)
+def gru_states(sents, ids, starts, emb, Wx, bx, U, X, xw, hs, gates):
+    """Run the GRU over the batch (every sentence of length L = hs.shape[0] - 1) from a zero state: X (L * B, D)
+    the words' rows step-major, xw their input projections, hs (L + 1, B, H) the states, gates for backward."""
+    L, B = hs.shape[0] - 1, sents.shape[0]
+    D = emb.shape[1]
+    for t in range(L):
+        for b in range(B):
+            w = ids[starts[sents[b]] + t]
+            for d in range(D):
+                X[t * B + b, d] = emb[w, d]
+    np.dot(X, Wx, xw)
+    for r in range(L * B):
+        for j in range(bx.shape[0]):
+            xw[r, j] += bx[j]
+    hs[0] = 0.0
+    gru_forward(xw.reshape(L, B, bx.shape[0]), U, hs, gates)
+
+
+@njit(**JIT)
+def gru_loss_and_grad(sents, ids, starts, labels, emb, Wx, bx, U, W2, b2, X, xw, hs, gates, Sc, y, dS, dhs, dxw,
+                      dX, dWx, dbx, dU, dW2, db2):
+    """Summed loss of the batch (sentences of one length L); sets dWx .. db2 and dX (L * B, D), the gradient of
+    each word's row as it was read."""
+    L, B = hs.shape[0] - 1, sents.shape[0]
+    gru_states(sents, ids, starts, emb, Wx, bx, U, X, xw, hs, gates)
+    last = np.ascontiguousarray(hs[L])
+    np.dot(last, W2, Sc[:B])
+    for r in range(B):
+        y[r] = labels[sents[r]]
+        for k in range(Sc.shape[1]):
+            Sc[r, k] += b2[k]
+    loss = token_loss(Sc, 0, B, y, dS)
+    dhs[:] = 0.0
+    _head_backward(last, B, W2, dS, dW2, db2, dhs[L - 1])
+    dU[:] = 0.0
+    dxw3 = dxw.reshape(L, B, dbx.shape[0])
+    gru_backward(hs, gates, U, dhs, dxw3, dU)
+    np.dot(X.T, dxw, dWx)
+    for j in range(dbx.shape[0]):
+        acc = 0.0
+        for r in range(L * B):
+            acc += dxw[r, j]
+        dbx[j] = acc
+    np.dot(dxw, Wx.T, dX)
+    return loss
+
+
+@njit(**JIT)
+def gru_rows_step(sents, ids, starts, L, dX, emb, scale):
+    B, D = sents.shape[0], emb.shape[1]
+    for t in range(L):
+        for b in range(B):
+            w = ids[starts[sents[b]] + t]
+            for d in range(D):
+                emb[w, d] -= scale * dX[t * B + b, d]
+
+
+@njit(**JIT)
+def _subtract(p, g, scale):
+    p = p.reshape(-1)
+    g = g.reshape(-1)
+    for i in range(p.shape[0]):
+        p[i] -= scale * g[i]
+
+
+@njit(**JIT)
+def train_mean(batches, bstarts, members, ids, starts, labels, emb, W1, b1, W2, b2, lr, train_words):
+    """SGD over the batches numbered `batches` (batch b = members[bstarts[b]:bstarts[b + 1]]): (loss, sentences)."""
+    D, H, C = W1.shape[0], W1.shape[1], W2.shape[1]
+    cap = 1
+    for b in range(bstarts.shape[0] - 1):
+        cap = max(cap, bstarts[b + 1] - bstarts[b])
+    dt = W1.dtype
+    X, dX, Hb, D2 = np.empty((cap, D), dt), np.empty((cap, D), dt), np.empty((cap, H), dt), np.empty((cap, H), dt)
+    Sc, dS, y = np.empty((cap, C), dt), np.empty((cap, C), dt), np.empty(cap, np.int64)
+    dW1, db1, dW2, db2 = np.empty((D, H), dt), np.empty(H, dt), np.empty((H, C), dt), np.empty(C, dt)
+    total, count = 0.0, 0
+    for b in batches:
+        sents = members[bstarts[b]:bstarts[b + 1]]
+        n = sents.shape[0]
+        total += mean_loss_and_grad(sents, ids, starts, labels, emb, W1, b1, W2, b2, X, Hb, Sc, y, dS, D2, dX, dW1,
+                                    db1, dW2, db2)
+        scale = lr / n
+        if train_words:
+            mean_rows_step(sents, ids, starts, dX, emb, scale)
+        _subtract(W1, dW1, scale)
+        _subtract(b1, db1, scale)
+        _subtract(W2, dW2, scale)
+        _subtract(b2, db2, scale)
+        count += n
+    return total, count
+
+
+@njit(**JIT)
+def train_gru(batches, bstarts, members, ids, starts, labels, emb, Wx, bx, U, W2, b2, lr, train_words):
+    """SGD over the batches numbered `batches`, each of sentences of one length: (loss, sentences)."""
+    D, H3, C = Wx.shape[0], Wx.shape[1], W2.shape[1]
+    H = H3 // 3
+    dt = Wx.dtype
+    dWx, dbx, dU = np.empty((D, H3), dt), np.empty(H3, dt), np.empty((H, H3), dt)
+    dW2, db2 = np.empty((H, C), dt), np.empty(C, dt)
+    total, count = 0.0, 0
+    for b in batches:
+        sents = members[bstarts[b]:bstarts[b + 1]]
+        B = sents.shape[0]
+        L = max(starts[sents[0] + 1] - starts[sents[0]], 1)
+        X, dX = np.empty((L * B, D), dt), np.empty((L * B, D), dt)
+        xw, dxw = np.empty((L * B, H3), dt), np.empty((L * B, H3), dt)
+        hs, gates, dhs = np.empty((L + 1, B, H), dt), np.empty((L, B, 4 * H), dt), np.empty((L, B, H), dt)
+        Sc, dS, y = np.empty((B, C), dt), np.empty((B, C), dt), np.empty(B, np.int64)
+        total += gru_loss_and_grad(sents, ids, starts, labels, emb, Wx, bx, U, W2, b2, X, xw, hs, gates, Sc, y, dS,
+                                   dhs, dxw, dX, dWx, dbx, dU, dW2, db2)
+        scale = lr / B
+        if train_words:
+            gru_rows_step(sents, ids, starts, L, dX, emb, scale)
+        _subtract(Wx, dWx, scale)
+        _subtract(bx, dbx, scale)
+        _subtract(U, dU, scale)
+        _subtract(W2, dW2, scale)
+        _subtract(b2, db2, scale)
+        count += B
+    return total, count

@@ -1,0 +1,140 @@
+"""The sentence classifier: words' rows -> their mean -> tanh layer (mean), or a GRU's final state (gru) -> softmax
+over the labels; batches of sentences, Hogwild SGD on every thread; saving, loading and predicting."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..kernels import sentence as ks
+from ..run.atomic import atomic_write
+from ..run.config import ClassifierConfig, make_config, to_json
+from ..run.errors import UserError
+from ..run.flat import FlatParams
+from .features import Index, norm
+
+
+@dataclass
+class Encoded:
+    """Word rows ids (N,), sentence offsets starts (S + 1,), labels (S,; -1 unknown), and the batches: batch b
+    is sentences members[bstarts[b]:bstarts[b + 1]], of one length each (the GRU's steps run batch-wide)."""
+    ids: np.ndarray
+    starts: np.ndarray
+    labels: np.ndarray
+    members: np.ndarray
+    bstarts: np.ndarray
+
+    @property
+    def n_batches(self) -> int:
+        return len(self.bstarts) - 1
+
+
+def layout(model: str, V: int, D: int, H: int, C: int) -> list[tuple[str, tuple[int, ...]]]:
+    hidden = [("W1", (D, H)), ("b1", (H,))] if model == "mean" else [("Wx", (D, 3 * H)), ("bx", (3 * H,)),
+                                                                    ("U", (H, 3 * H))]
+    return [("emb", (V, D)), *hidden, ("W2", (H, C)), ("b2", (C,))]
+
+
+class SentenceClassifier:
+    def __init__(self, cfg: ClassifierConfig, words: Index, labels: list[str], dim: int,
+                 emb: np.ndarray | None = None, flat: np.ndarray | None = None):
+        self.cfg, self.words, self.labels = cfg, words, labels
+        self.label_row = {v: i for i, v in enumerate(labels)}
+        self.p = FlatParams(layout(cfg.model, len(words), dim, cfg.hidden, len(labels)), flat=flat)
+        if flat is None:
+            rng = np.random.default_rng(self.cfg.seed)
+            for name, view in self.p.views.items():
+                if name == "emb":
+                    view[...] = emb
+                else:  # PyTorch's Linear and GRU: U(-1/sqrt(fan), 1/sqrt(fan)), fan the layer's inputs (GRU: H)
+                    fan = cfg.hidden if cfg.model == "gru" and name in ("Wx", "bx", "U") else \
+                        self.p["W1" if name in ("W1", "b1") else "W2"].shape[0]
+                    k = 1.0 / np.sqrt(fan)
+                    view[...] = rng.uniform(-k, k, view.shape)
+
+    def encode(self, texts: Sequence[Sequence[str]], labels: Sequence[str] | None = None) -> Encoded:
+        lengths = np.array([max(len(t), 1) for t in texts], dtype=np.int64)
+        starts = np.zeros(len(texts) + 1, np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        ids = np.concatenate([self.words.ids([norm(w) for w in t]) if t else np.ones(1, np.int32)
+                              for t in texts]) if texts else np.zeros(0, np.int32)
+        y = np.array([self.label_row.get(v, -1) for v in labels] if labels is not None else [-1] * len(texts),
+                     dtype=np.int64)
+        # batches: sentences grouped by length (in a seeded random order within a length), cut at --batch
+        order = np.lexsort((np.random.default_rng(self.cfg.seed).random(len(texts)), lengths))
+        cuts = [0]
+        for i in range(1, len(order) + 1):
+            if i == len(order) or lengths[order[i]] != lengths[order[cuts[-1]]] or i - cuts[-1] >= self.cfg.batch:
+                cuts.append(i)
+        return Encoded(ids, starts, y, order.astype(np.int64), np.array(cuts if len(order) else [0], np.int64))
+
+    def train_batches(self, enc: Encoded, batches: np.ndarray, lr: float) -> tuple[float, int]:
+        p, train_words = self.p, not self.cfg.freeze_vectors
+        if self.cfg.model == "mean":
+            return ks.train_mean(batches, enc.bstarts, enc.members, enc.ids, enc.starts, enc.labels, p["emb"],
+                                 p["W1"], p["b1"], p["W2"], p["b2"], lr, train_words)
+        return ks.train_gru(batches, enc.bstarts, enc.members, enc.ids, enc.starts, enc.labels, p["emb"], p["Wx"],
+                            p["bx"], p["U"], p["W2"], p["b2"], lr, train_words)
+
+    def scores(self, enc: Encoded) -> np.ndarray:
+        """(S, C) class scores of every sentence."""
+        p = self.p
+        out = np.empty((len(enc.labels), len(self.labels)), np.float32)
+        for b in range(enc.n_batches):
+            sents = enc.members[enc.bstarts[b]:enc.bstarts[b + 1]]
+            if self.cfg.model == "mean":
+                x = np.stack([p["emb"][enc.ids[enc.starts[s]:enc.starts[s + 1]]].mean(axis=0) for s in sents])
+                h = np.tanh(x @ p["W1"] + p["b1"])
+            else:
+                L, B, H = int(enc.starts[sents[0] + 1] - enc.starts[sents[0]]), len(sents), self.cfg.hidden
+                dt = p.flat.dtype
+                hs = np.empty((L + 1, B, H), dt)
+                ks.gru_states(sents, enc.ids, enc.starts, p["emb"], p["Wx"], p["bx"], p["U"],
+                              np.empty((L * B, p["emb"].shape[1]), dt), np.empty((L * B, 3 * H), dt), hs,
+                              np.empty((L, B, 4 * H), dt))
+                h = hs[L]
+            out[sents] = h @ p["W2"] + p["b2"]
+        return out
+
+    def loss_and_grad(self, enc: Encoded, batch: int) -> tuple[float, dict[str, np.ndarray]]:
+        """Summed loss of batch `batch` and the gradient of every parameter (dense; for checks): one SGD step of
+        rate -1 on a zero copy of the parameters' gradient buffer, made by running the step on the difference."""
+        before = self.p.flat.copy()
+        loss, _ = self.train_batches(enc, np.array([batch], np.int64), 1.0)
+        n = enc.bstarts[batch + 1] - enc.bstarts[batch]
+        grad = (before - self.p.flat) * n  # the step moved by lr / n times the summed gradient
+        self.p.flat[...] = before
+        g = FlatParams([(k, v.shape) for k, v in self.p.views.items()], dtype=before.dtype, flat=grad)
+        return float(loss), dict(g.views)
+
+    def predict(self, texts: Sequence[Sequence[str]]) -> list[str]:
+        """The label of each text (a list of words, or a string split on whitespace)."""
+        texts = [t.split() if isinstance(t, str) else list(t) for t in texts]
+        s = self.scores(self.encode(texts))
+        return [self.labels[k] for k in s.argmax(axis=1)]
+
+    def save(self, out: str) -> None:
+        names = {"dim": self.p["emb"].shape[1], "words": self.words.values[2:], "labels": self.labels}
+        with atomic_write(os.path.join(out, "model.npz"), "wb") as f:
+            np.savez(f, params=self.p.flat, config=np.frombuffer(json.dumps(to_json(self.cfg)).encode(), np.uint8),
+                     names=np.frombuffer(json.dumps(names).encode(), np.uint8))
+        with atomic_write(os.path.join(out, "labels.txt"), "w") as f:
+            f.write("".join(t + "\n" for t in self.labels))
+
+
+def load_classifier(run_dir: str) -> SentenceClassifier:
+    """The classifier a `stream-train classifier` run wrote into run_dir."""
+    path = os.path.join(run_dir, "model.npz")
+    if not os.path.exists(path):
+        raise UserError(f"{run_dir}: no model.npz; pass the --out folder of a finished `stream-train classifier` "
+                        "run")
+    with np.load(path) as z:
+        if "names" not in z.files or "allowed" in z.files:
+            raise UserError(f"{path}: not a classifier's model; pass a `stream-train classifier` run folder")
+        cfg = make_config(ClassifierConfig, json.loads(z["config"].tobytes().decode()))
+        names = json.loads(z["names"].tobytes().decode())
+        flat = z["params"]
+    return SentenceClassifier(cfg, Index(names["words"]), names["labels"], names["dim"], flat=flat)
