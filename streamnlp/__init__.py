@@ -1,4 +1,5 @@
-"""streamnlp: a Numba-jitted streaming trainer of word vectors and recurrent language models."""
+"""streamnlp: a Numba-jitted streaming trainer of word vectors and recurrent language models, and the window
+tagger and sentence classifier that use the vectors."""
 import importlib
 import os
 
@@ -15,7 +16,9 @@ from .run.errors import UserError  # noqa: E402
 # The public names load their module on first use, so `stream-train word2vec` does not import GloVe's
 # and the language models' modules (0.1 s of every run's start).
 _LAZY = {"KeyedVectors": "vectors.keyed", "load_vectors": "vectors.keyed", "Vocab": "data.vocab",
-         "train_word2vec": "api", "train_glove": "api", "load_lm": "train.lm", "train_lm": "train.lm"}
+         "train_word2vec": "api", "train_glove": "api", "load_lm": "train.lm", "train_lm": "train.lm",
+         "train_tagger": "tasks.tagging", "load_tagger": "tasks.tagger", "train_classifier": "tasks.classifying",
+         "load_classifier": "tasks.classifier"}
 
 
 def __getattr__(name: str):
@@ -26,6 +29,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["KeyedVectors", "UserError", "Vocab", "load_lm", "load_vectors", "train_glove", "train_lm",
-           "train_word2vec"]
+__all__ = ["KeyedVectors", "UserError", "Vocab", "load_classifier", "load_lm", "load_tagger", "load_vectors",
+           "train_classifier", "train_glove", "train_lm", "train_tagger", "train_word2vec"]
 __version__ = "0.1.0"

@@ -12,6 +12,7 @@ import threading
 from dataclasses import MISSING, fields
 from typing import Any
 
+from .cli_tasks import add_task_commands
 from .run.config import GloveConfig, LMConfig, VocabConfig, Word2VecConfig, make_config
 from .run.errors import ClusterError, Interrupted, UserError
 
@@ -199,7 +200,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="stream-train",
-                                  description="Streaming word2vec / GloVe / RNN-LM trainer on Numba kernels.")
+                                  description="Streaming word2vec / GloVe / RNN-LM trainer on Numba kernels, "
+                                              "and the window tagger and sentence classifier on its vectors.")
     sub = top.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("word2vec", help="train skip-gram or CBOW with negative sampling")
@@ -231,7 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_flags(p, VocabConfig)
     p.set_defaults(func=cmd_vocab)
 
-    ev = sub.add_parser("eval", help="evaluate vectors").add_subparsers(dest="what", required=True)
+    ev = sub.add_parser("eval", help="evaluate vectors, a language model, a tagger or a classifier")
+    ev = ev.add_subparsers(dest="what", required=True)
     p = ev.add_parser("analogy", help="word analogies (questions-words format), per section")
     p.add_argument("vectors", help="a run folder, or a word2vec .bin / .txt file (or .npy beside vocab.tsv)")
     p.add_argument("questions", help="': section' lines, then 'a b c d' lines (questions-words.txt's format)")
@@ -260,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topn", type=int, default=10, help="how many words to list (default: 10)")
     p.add_argument("--json", action="store_true", help="one JSON object instead of lines")
     p.set_defaults(func=cmd_similar)
+    add_task_commands(sub, ev, add_config_flags, config_values, left_behind)
     return top
 
 
@@ -276,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as e:
         print(f"stream-train: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # stream-train tag ... | head: the reader has what it wanted
+        return 0
     except OSError as e:  # the file system refused a write or read: a full disk, a read-only folder
         where = e.filename or " / ".join(str(p) for p in (getattr(args, "out", None),
                                                           getattr(args, "cache_dir", None)) if p)

@@ -98,7 +98,11 @@ def tag_file(model: WindowTagger, path: str) -> tuple[list[list[str]], list[list
     or plain text, one sentence a line."""
     from .labelled import read_raw
     cfg = model.cfg
-    if len(model.features) > 1 or looks_like_columns(path):
+    columns = looks_like_columns(path)
+    if len(model.features) > 1 and not columns:
+        raise UserError(f"{path}: this tagger reads column(s) {', '.join(cfg.feature_column or [])} beside the "
+                        "words; give CoNLL columns (a token a line, a blank line between sentences)")
+    if columns:
         data = read_for(cfg, path, tagged=False)
     else:
         data = Tagged(read_raw(path), [], [])
