@@ -8,6 +8,10 @@ results.json, results.md (a table) and scaling.png (throughput vs threads, ideal
 usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
                       [--models sg,cbow,glove,vocab,cooccur:64,lm-gru] [--peers gensim,word2vec,fasttext,torch]
                       [--dim 100] [--min-count 5] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR] [--lm-sampled 0]
+       tools/bench.py --models tagger,classifier --threads 2 --out DIR [--corpus DIR] [--tasks ../shared/tasks]
+                      [--peers crf,perceptron,torch,tfidf] [--peer-python PATH] [--peer-dir DIR] [--quick]
+The task models (tagger: CoNLL-2000 chunking and POS; classifier: MR 10-fold CV) run in tools/bench_tasks.py, with
+the task peers, into a second table; --corpus is optional for them (it trains the word vectors some rows start from).
 "vs peer" is each peer's wall time over ours (for lm-gru / lm-rnn, whose words/s are training tokens/s, our
 tokens/s over torch's). The word2vec peer is the original C tool (`pip install word2vec` compiles it);
 fasttext is fastText's own trainer (`pip install fasttext-wheel`), on words only.
@@ -30,6 +34,7 @@ import time
 
 import psutil
 from bench_jobs import FASTTEXT_W2V, GENSIM_VOCAB, GENSIM_W2V, STREAMNLP_COOCCUR, STREAMNLP_VOCAB, TORCH_LM
+from bench_tasks import TASK_MODELS, TaskBench, tasks_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -322,47 +327,71 @@ def scaling_table(effs: list[dict]) -> str:
                              f"{e.get('train_efficiency', '')} |" for e in effs) + "\n"
 
 
-def write_results(out: str, meta: dict, rows: list[dict]) -> None:
-    """results.json and results.md for the runs so far (each replaced whole, so a killed sweep leaves both)."""
+def write_results(out: str, meta: dict, rows: list[dict], tasks: TaskBench | None = None) -> None:
+    """results.json and results.md for the runs so far (each replaced whole, so a killed sweep leaves both);
+    the task rows (bench_tasks) as "tasks" and "notes" and a second table."""
     from streamnlp.run.atomic import atomic_write
     with_ratios(rows)
     effs = scaling(rows)
+    extra = {"tasks": tasks.rows, "notes": tasks.notes} if tasks is not None else {}
     with atomic_write(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"meta": meta, "runs": rows, "scaling": effs}, f, indent=2)
+        json.dump({"meta": meta, "runs": rows, "scaling": effs, **extra}, f, indent=2)
     with atomic_write(os.path.join(out, "results.md"), "w") as f:
         f.write(f"`{meta['command']}` on {meta['cores']} cores ({meta['cpu']}), {meta['date']}, streamnlp "
-                f"{meta['code']}\n\n" + table(rows))
+                f"{meta['code']}\n\n" + (table(rows) if rows or tasks is None else ""))
         if effs:
             f.write("\n" + scaling_table(effs))
+        if tasks is not None:
+            f.write(("\n" if rows else "") + "Tasks\n\n" + tasks_table(tasks.rows, tasks.notes))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--corpus", help="the corpus (required by every model but tagger / classifier, for which it is "
+                    "the word vectors' corpus: without it the rows that start from vectors are skipped)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--out", required=True)
     ap.add_argument("--models", default="sg,cbow")
-    ap.add_argument("--peers", default="gensim",
-                    help="comma list of peers (gensim, word2vec: the C tool, fasttext, torch), or 'none'")
+    ap.add_argument("--peers", help="comma list of peers (gensim, word2vec: the C tool, fasttext, torch; for tagger / "
+                    "classifier: crf, perceptron, torch, tfidf), or 'none' (default: gensim, and all four task peers)")
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--glove-epochs", type=int, default=15)
     ap.add_argument("--x-max", type=float, default=10.0, help="GloVe's x_max")
     ap.add_argument("--lm-valid", help="validation corpus folder for the lm-gru / lm-rnn runs")
     ap.add_argument("--lm-sampled", type=int, default=0, help="--sampled-softmax of the streamnlp LM runs")
+    ap.add_argument("--tasks", default=os.path.join(os.path.dirname(ROOT), "shared", "tasks"),
+                    help="task data folder (conll2000/, sentence_polarity/) for tagger / classifier (default: "
+                    "../shared/tasks; missing: those rows are skipped with a note)")
+    ap.add_argument("--peer-python", default=sys.executable,
+                    help="the Python the task peers run under (it needs nltk sklearn-crfsuite scikit-learn seqeval "
+                    "pyarrow numpy torch==2.13.0; default: this one)")
+    ap.add_argument("--peer-dir", help="the task peers' scripts (default: TASKS/../peers)")
+    ap.add_argument("--quick", action="store_true", help="tagger / classifier smoke run: 300 / 100 CoNLL sentences, "
+                    "600 MR sentences, 1 epoch (vectors too), 2 folds, crf --max-iter 10, perceptron --iters 1")
     a = ap.parse_args()
-    a.corpus = os.path.abspath(a.corpus)
+    models = [m for m in a.models.split(",") if m]
+    task_models = [m for m in models if m in TASK_MODELS]
+    models = [m for m in models if m not in TASK_MODELS]
+    if models and not a.corpus:
+        ap.error(f"--corpus is required for {','.join(models)}")
+    a.corpus = a.corpus and os.path.abspath(a.corpus)
+    a.tasks = os.path.abspath(a.tasks)
+    a.peer_dir = os.path.abspath(a.peer_dir or os.path.join(os.path.dirname(a.tasks), "peers"))
     os.makedirs(a.out, exist_ok=True)
     threads = [int(t) for t in a.threads.split(",")]
-    peers = [p for p in a.peers.split(",") if p and p != "none"]
+    peers = [p for p in (a.peers or "gensim").split(",") if p and p != "none"]
     meta = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "code": code_version(), "cores": os.cpu_count(), "cpu": cpu_name(),
             "python": platform.python_version(), "corpus": a.corpus, "epochs": a.epochs, "dim": a.dim,
             "min_count": a.min_count, "command": " ".join(sys.argv)}
+    if task_models:
+        meta.update(tasks=a.tasks, peer_python=a.peer_python, peer_dir=a.peer_dir, quick=a.quick)
     rows: list[dict] = []
+    tasks = None
     with tempfile.TemporaryDirectory(prefix="streamnlp-bench-") as work:
-        for model in a.models.split(","):
+        for model in models:
             for t in threads:
                 for tool, runner in [("streamnlp", run_streamnlp), *peers_for(model, peers)]:
                     if tool == "gensim" and model == "vocab" and t != threads[0]:
@@ -382,7 +411,15 @@ def main() -> None:
                           f"analogy={r.get('analogy', '-')}", flush=True)
                     write_results(a.out, meta, rows)  # after every run, so an interrupted sweep keeps its runs
             plot(rows, os.path.join(a.out, "scaling.png"))
-    print(table(rows) + "\n" + scaling_table(scaling(rows)))
+        if task_models:
+            task_peers = [p for p in (a.peers or "crf,perceptron,torch,tfidf").split(",") if p and p != "none"]
+            tasks = TaskBench(a, threads, task_peers, work, measure, lambda: write_results(a.out, meta, rows, tasks))
+            tasks.run(task_models)
+            write_results(a.out, meta, rows, tasks)
+    if rows:
+        print(table(rows) + "\n" + scaling_table(scaling(rows)))
+    if tasks is not None:
+        print(tasks_table(tasks.rows, tasks.notes))
 
 
 if __name__ == "__main__":

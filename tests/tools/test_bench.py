@@ -70,3 +70,105 @@ def test_a_peer_that_prints_a_lot_is_not_blocked_on_its_output():
     job.start()
     job.join(timeout=60)
     assert not job.is_alive() and len(box["stdout"]) == 2_000_000
+
+
+FAKE_CRF = """import json, sys
+print("fitting...")  # the bench reads the last line only
+tag_column = sys.argv[sys.argv.index("--tag-column") + 1]
+out = {"peer": "fake-crf", "train_seconds": 1.5, "token_accuracy": 0.5}
+if tag_column == "-1":
+    out.update(precision=0.25, recall=0.25, f1=0.25)
+print(json.dumps(out))
+"""
+
+
+def conll_sentences(n, seed):
+    """n tiny CoNLL sentences `word POS chunk`: determiner + noun phrases around a verb."""
+    import random
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        np1 = [(rng.choice(["the", "a"]), "DT", "B-NP"), (rng.choice(["dog", "cat", "car"]), "NN", "I-NP")]
+        np2 = [(rng.choice(["the", "a"]), "DT", "B-NP"), (rng.choice(["house", "tree"]), "NN", "I-NP")]
+        out.append(np1 + [(rng.choice(["sees", "likes"]), "VB", "B-VP")] + np2 + [(".", ".", "O")])
+    return "".join("".join(" ".join(t) + "\n" for t in s) + "\n" for s in out)
+
+
+def test_bench_tasks_rows_beside_a_fake_peer_and_notes_for_missing_ones(tmp_path):
+    """tagger + classifier on tiny task data, --quick: the streamnlp rows, a fake crf peer's JSON read from its
+    last line with ratios on our rows, and notes (never a crash) for the peers that are not there or fail to import."""
+    import os
+
+    from conftest import write_parquet
+    tasks = tmp_path / "shared" / "tasks"
+    (tasks / "conll2000").mkdir(parents=True)
+    (tasks / "conll2000" / "train.txt").write_text(conll_sentences(40, 1))
+    (tasks / "conll2000" / "test.txt").write_text(conll_sentences(10, 2))
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    (tasks / "sentence_polarity").mkdir()
+    texts = [f"the film was {'good' if i % 2 else 'bad'} {'fine' if i % 2 else 'awful'}" for i in range(60)]
+    pq.write_table(pa.table({"text": texts, "label": ["pos" if i % 2 else "neg" for i in range(60)]}),
+                   str(tasks / "sentence_polarity" / "train.parquet"))
+    peers = tmp_path / "shared" / "peers"
+    peers.mkdir()
+    (peers / "crf_tagger.py").write_text(FAKE_CRF)
+    (peers / "perceptron_tagger.py").write_text("import no_such_module_for_the_bench_test\n")
+    fake_modules = tmp_path / "modules"  # what the crf peer imports, so that the fake one runs here
+    (fake_modules / "seqeval").mkdir(parents=True)
+    (fake_modules / "seqeval" / "__init__.py").write_text("")
+    (fake_modules / "sklearn_crfsuite.py").write_text("")
+    corpus = write_parquet(str(tmp_path / "corpus" / "a.parquet"), ["the dog sees the house ."] * 200)
+    out = tmp_path / "bench"
+    env = {**os.environ, "PYTHONPATH": str(fake_modules)}
+    res = subprocess.run([sys.executable, "tools/bench.py", "--models", "tagger,classifier", "--threads", "2",
+                          "--quick", "--tasks", str(tasks), "--corpus", os.path.dirname(corpus), "--min-count", "1",
+                          "--dim", "8", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env=env)
+    assert res.returncode == 0, res.stderr
+    results = json.load(open(out / "results.json"))
+    assert results["runs"] == [] and results["meta"]["code"] and results["meta"]["cores"] and results["meta"]["cpu"]
+    rows = results["tasks"]
+    got = {(r["tool"], r["task"], r["settings"]) for r in rows}
+    ours = [r for r in rows if r["tool"] == "streamnlp" and r["task"] != "word vectors"]
+    assert {(r["task"], "--no-viterbi" in r["settings"], "VEC" in r["settings"]) for r in ours} == {
+        ("chunking, words only", False, False), ("chunking, words only", True, False),
+        ("chunking, words + POS", False, True), ("POS", False, False), ("POS", False, True),
+        ("MR, cross-validation", False, True)}
+    assert {r["settings"].split()[1] for r in ours if r["task"].startswith("MR")} == {"mean", "gru"}
+    assert ("crf", "chunking, words + POS", "--tag-column -1 --max-iter 10") in got
+    assert ("crf", "POS", "--tag-column 1 --max-iter 10") in got
+    for r in rows:
+        assert r["wall_seconds"] > 0 and r["peak_rss_mb"] > 1 and r["threads"] >= 1
+    for r in ours:
+        assert r["train_seconds"] >= 0 and r["command"].startswith("stream-train ")
+        if r["task"].startswith("MR"):
+            assert 0 <= r["accuracy"] <= 1 and r["folds"] == 2 and r["sentences_per_s"] > 0
+        else:
+            assert 0 <= r["token_accuracy"] <= 1 and r["tokens_per_s"] > 0 and r["epochs"] == 1
+            assert ("f1" in r) == r["task"].startswith("chunking")
+    crf_pos = next(r for r in ours if r["task"] == "chunking, words + POS")
+    assert crf_pos["vs"]["crf"]["score_diff"] == round(crf_pos["f1"] - 0.25, 4)
+    assert crf_pos["vs"]["crf"]["speed"] == round(1.5 / crf_pos["train_seconds"], 2)
+    assert next(r for r in rows if r["tool"] == "crf" and r["task"] == "POS")["token_accuracy"] == 0.5
+    notes = results["notes"]
+    assert any(n.startswith("peer perceptron skipped") and "no_such_module_for_the_bench_test" in n
+               or n.startswith("peer perceptron skipped") and "nltk" in n for n in notes)
+    assert any(n.startswith("peer torch skipped") for n in notes) and any(n.startswith("peer tfidf skipped")
+                                                                           for n in notes)
+    md = (out / "results.md").read_text()
+    assert "| streamnlp | chunking, words only |" in md and "| crf | POS |" in md and "crf: acc" in md
+    assert "- peer torch skipped" in md and "Tasks" in md
+
+
+def test_bench_tasks_without_the_task_data_or_a_corpus_are_notes(tmp_path):
+    out = tmp_path / "bench"
+    res = subprocess.run([sys.executable, "tools/bench.py", "--models", "tagger,classifier", "--threads", "2",
+                          "--tasks", str(tmp_path / "missing"), "--out", str(out)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    results = json.load(open(out / "results.json"))
+    assert results["tasks"] == [] and "not found" in results["notes"][0]
+    res = subprocess.run([sys.executable, "tools/bench.py", "--models", "sg", "--out", str(out)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "--corpus is required" in res.stderr
