@@ -9,9 +9,11 @@ end in W2 (H, C), b2 (C,). The products are BLAS calls (np.dot).
 import numpy as np
 from numba import njit
 
-from .common import JIT
+from .common import JIT, below, next_u64, stream_seed, uniform
 from .gru import gru_backward, gru_forward
 from .window import forward, token_loss
+
+DROP_STREAM = 2  # word dropout's draws
 
 
 @njit(**JIT)
@@ -27,18 +29,22 @@ def _head_backward(Hb, n, W2, dS, dW2, db2, dH):
 
 
 @njit(**JIT)
-def mean_loss_and_grad(sents, ids, starts, labels, emb, W1, b1, W2, b2, X, Hb, Sc, y, dS, D2, dX, dW1, db1, dW2,
-                       db2):
-    """Summed loss of the batch; sets dW1 .. db2 and dX[:n], the gradient of each sentence's mean vector."""
+def mean_loss_and_grad(sents, ids, starts, labels, emb, weight, W1, b1, W2, b2, X, Hb, Sc, y, dS, D2, dX, dW1, db1,
+                       dW2, db2):
+    """Summed loss of the batch; sets dW1 .. db2 and dX[:n], the gradient of each sentence's mean vector (the
+    mean of its rows weighted by weight[row])."""
     n, D = sents.shape[0], emb.shape[1]
     for r in range(n):
         s = sents[r]
         for d in range(D):
             X[r, d] = 0.0
+        total = 0.0
         for t in range(starts[s], starts[s + 1]):
+            w = weight[ids[t]]
+            total += w
             for d in range(D):
-                X[r, d] += emb[ids[t], d]
-        inv = 1.0 / max(starts[s + 1] - starts[s], 1)
+                X[r, d] += w * emb[ids[t], d]
+        inv = 1.0 / total if total > 0 else 0.0
         for d in range(D):
             X[r, d] *= inv
         y[r] = labels[s]
@@ -59,13 +65,16 @@ def mean_loss_and_grad(sents, ids, starts, labels, emb, W1, b1, W2, b2, X, Hb, S
 
 
 @njit(**JIT)
-def mean_rows_step(sents, ids, starts, dX, emb, scale):
-    """Each word row of a sentence -= scale * the gradient of the sentence's mean / its length."""
+def mean_rows_step(sents, ids, starts, weight, dX, emb, scale):
+    """Each row of a sentence -= scale * the gradient of the sentence's mean * the row's share of the mean."""
     D = emb.shape[1]
     for r in range(sents.shape[0]):
         s = sents[r]
-        k = scale / max(starts[s + 1] - starts[s], 1)
+        total = 0.0
         for t in range(starts[s], starts[s + 1]):
+            total += weight[ids[t]]
+        for t in range(starts[s], starts[s + 1]):
+            k = scale * weight[ids[t]] / total if total > 0 else 0.0
             for d in range(D):
                 emb[ids[t], d] -= k * dX[r, d]
 
@@ -137,25 +146,61 @@ def _subtract(p, g, scale):
 
 
 @njit(**JIT)
-def train_mean(batches, bstarts, members, ids, starts, labels, emb, W1, b1, W2, b2, lr, train_words):
-    """SGD over the batches numbered `batches` (batch b = members[bstarts[b]:bstarts[b + 1]]): (loss, sentences)."""
+def dropped(sents, ids, starts, drop, state, kids, kstarts):
+    """Word dropout (Iyyer et al. 2015): each row of the batch's sentences kept with probability 1 - drop (at least
+    one a sentence), copied into kids with offsets kstarts. Returns the generator state."""
+    n = 0
+    kstarts[0] = 0
+    for r in range(sents.shape[0]):
+        s = sents[r]
+        first = n
+        for t in range(starts[s], starts[s + 1]):
+            if drop > 0.0:
+                state = next_u64(state)
+                if uniform(state) < drop:
+                    continue
+            kids[n] = ids[t]
+            n += 1
+        if n == first:  # all dropped: keep one at random
+            state = next_u64(state)
+            kids[n] = ids[starts[s] + below(state, starts[s + 1] - starts[s])]
+            n += 1
+        kstarts[r + 1] = n
+    return state
+
+
+@njit(**JIT)
+def train_mean(batches, bstarts, members, ids, starts, labels, emb, weight, W1, b1, W2, b2, lr, train_words, drop,
+               seed, when):
+    """SGD over the batches numbered `batches` (batch b = members[bstarts[b]:bstarts[b + 1]]), each sentence's
+    rows thinned by word dropout `drop` (drawn from (seed, when, batch)): (loss, sentences)."""
     D, H, C = W1.shape[0], W1.shape[1], W2.shape[1]
-    cap = 1
+    cap, rows = 1, 1
     for b in range(bstarts.shape[0] - 1):
         cap = max(cap, bstarts[b + 1] - bstarts[b])
+        width = 0
+        for s in members[bstarts[b]:bstarts[b + 1]]:
+            width += starts[s + 1] - starts[s]
+        rows = max(rows, width)
     dt = W1.dtype
     X, dX, Hb, D2 = np.empty((cap, D), dt), np.empty((cap, D), dt), np.empty((cap, H), dt), np.empty((cap, H), dt)
     Sc, dS, y = np.empty((cap, C), dt), np.empty((cap, C), dt), np.empty(cap, np.int64)
     dW1, db1, dW2, db2 = np.empty((D, H), dt), np.empty(H, dt), np.empty((H, C), dt), np.empty(C, dt)
+    kids, kstarts, local, klabels = np.empty(rows, ids.dtype), np.empty(cap + 1, np.int64), np.arange(cap), \
+        np.empty(cap, labels.dtype)
     total, count = 0.0, 0
     for b in batches:
         sents = members[bstarts[b]:bstarts[b + 1]]
         n = sents.shape[0]
-        total += mean_loss_and_grad(sents, ids, starts, labels, emb, W1, b1, W2, b2, X, Hb, Sc, y, dS, D2, dX, dW1,
-                                    db1, dW2, db2)
+        dropped(sents, ids, starts, drop, stream_seed(seed, when, b, 0, DROP_STREAM), kids, kstarts)
+        for r in range(n):
+            klabels[r] = labels[sents[r]]
+        here = local[:n]
+        total += mean_loss_and_grad(here, kids, kstarts, klabels, emb, weight, W1, b1, W2, b2, X, Hb, Sc, y, dS, D2,
+                                    dX, dW1, db1, dW2, db2)
         scale = lr / n
         if train_words:
-            mean_rows_step(sents, ids, starts, dX, emb, scale)
+            mean_rows_step(here, kids, kstarts, weight, dX, emb, scale)
         _subtract(W1, dW1, scale)
         _subtract(b1, db1, scale)
         _subtract(W2, dW2, scale)

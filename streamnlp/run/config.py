@@ -180,6 +180,8 @@ class TaskConfig:
     epochs: int = opt(10, "passes over the training data", lo=1, aliases=("--iter",))
     lr: float = opt(0.1, "SGD learning rate (each step moves by it times the batch's mean gradient)", lo=0.0,
                     hi=1000.0, aliases=("--alpha",))
+    lr_decay: str = opt("none", "none: --lr throughout; linear: falling to 1e-4 of --lr over the run, as word2vec's",
+                        choices=("none", "linear"))
     batch: int = opt(64, "tokens (tagger) or sentences (classifier) a step averages over", lo=1)
     threads: int | None = opt(None, "worker threads, each stepping on its own batches into the shared weights "
                                     "(default: all cores; 1 is bit-identical run to run)", type=int, lo=1,
@@ -215,6 +217,22 @@ class ClassifierConfig(TaskConfig):
     label_column: str = opt("label", "the label column of Parquet / Arrow / JSON Lines rows")
     model: str = opt("mean", "gru: a GRU over the sentence, its final state classified; mean: the words' mean "
                              "vector -> tanh layer", choices=("gru", "mean"))
+    # the defaults below scored best on MR's 3-fold cross-validation with skip-gram vectors (docs/decisions.md);
+    # --ngrams 2 did too, but on a few hundred sentences it learnt nothing in 6 epochs: 1 as fastText's
+    hidden: int = opt(50, "units of the tanh layer (mean) or of the GRU", lo=1, hi=100_000)
+    epochs: int = opt(15, "passes over the training data", lo=1, aliases=("--iter",))
+    lr: float = opt(0.5, "SGD learning rate (each step moves by it times the batch's mean gradient)", lo=0.0,
+                    hi=1000.0, aliases=("--alpha",))
+    lr_decay: str = opt("linear", "none: --lr throughout; linear: falling to 1e-4 of --lr over the run, as "
+                                  "word2vec's", choices=("none", "linear"))
+    batch: int = opt(16, "sentences a step averages over", lo=1)
+    ngrams: int = opt(1, "with --model mean, also average rows of the 2- to N-word sequences seen --min-count times "
+                         "in TRAIN (fastText's -wordNgrams)", lo=1, hi=5)
+    weighting: str = opt("idf", "with --model mean, weigh each row in a sentence's mean: none (the plain mean) or "
+                                "idf (its inverse document frequency in TRAIN, as TF-IDF does)",
+                         choices=("none", "idf"))
+    word_dropout: float = opt(0.3, "with --model mean, leave each word out of a training sentence's mean with this "
+                                    "probability (Iyyer et al. 2015's word dropout)", lo=0.0, hi=0.95)
     folds: int = opt(0, "report K-fold cross-validation accuracy over TRAIN (the convention where a data set "
                         "has no test split), then train the model on all of it (0: no folds)", lo=0, hi=1000)
 

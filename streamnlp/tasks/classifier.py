@@ -40,15 +40,22 @@ def layout(model: str, V: int, D: int, H: int, C: int) -> list[tuple[str, tuple[
 
 class SentenceClassifier:
     def __init__(self, cfg: ClassifierConfig, words: Index, labels: list[str], dim: int,
-                 emb: np.ndarray | None = None, flat: np.ndarray | None = None):
+                 emb: np.ndarray | None = None, flat: np.ndarray | None = None, ngrams: Index | None = None,
+                 weight: np.ndarray | None = None):
+        """ngrams: the word n-grams (2 .. --ngrams words, "a b") whose rows follow the words' in the table;
+        weight: each row's weight in a sentence's mean (--weighting; default all 1)."""
         self.cfg, self.words, self.labels = cfg, words, labels
+        self.ngrams = ngrams if ngrams is not None else Index([])
         self.label_row = {v: i for i, v in enumerate(labels)}
-        self.p = FlatParams(layout(cfg.model, len(words), dim, cfg.hidden, len(labels)), flat=flat)
+        rows = len(words) + len(self.ngrams)
+        self.weight = np.ones(rows, np.float32) if weight is None else weight.astype(np.float32)
+        self.p = FlatParams(layout(cfg.model, rows, dim, cfg.hidden, len(labels)), flat=flat)
         if flat is None:
             rng = np.random.default_rng(self.cfg.seed)
             for name, view in self.p.views.items():
                 if name == "emb":
-                    view[...] = emb
+                    view[:len(words)] = emb
+                    view[len(words):] = rng.standard_normal((len(self.ngrams), dim)) * float(np.std(emb))
                 else:  # PyTorch's Linear and GRU: U(-1/sqrt(fan), 1/sqrt(fan)), fan the layer's inputs (GRU: H)
                     fan = cfg.hidden if cfg.model == "gru" and name in ("Wx", "bx", "U") else \
                         self.p["W1" if name in ("W1", "b1") else "W2"].shape[0]
@@ -56,11 +63,11 @@ class SentenceClassifier:
                     view[...] = rng.uniform(-k, k, view.shape)
 
     def encode(self, texts: Sequence[Sequence[str]], labels: Sequence[str] | None = None) -> Encoded:
-        lengths = np.array([max(len(t), 1) for t in texts], dtype=np.int64)
+        ids = [self.row_ids(t) for t in texts]
+        lengths = np.array([len(i) for i in ids], dtype=np.int64)
         starts = np.zeros(len(texts) + 1, np.int64)
         np.cumsum(lengths, out=starts[1:])
-        ids = np.concatenate([self.words.ids([norm(w) for w in t]) if t else np.ones(1, np.int32)
-                              for t in texts]) if texts else np.zeros(0, np.int32)
+        ids = np.concatenate(ids) if texts else np.zeros(0, np.int32)
         y = np.array([self.label_row.get(v, -1) for v in labels] if labels is not None else [-1] * len(texts),
                      dtype=np.int64)
         # batches: sentences grouped by length (in a seeded random order within a length), cut at --batch
@@ -71,11 +78,26 @@ class SentenceClassifier:
                 cuts.append(i)
         return Encoded(ids, starts, y, order.astype(np.int64), np.array(cuts if len(order) else [0], np.int64))
 
-    def train_batches(self, enc: Encoded, batches: np.ndarray, lr: float) -> tuple[float, int]:
-        p, train_words = self.p, not self.cfg.freeze_vectors
-        if self.cfg.model == "mean":
+    def row_ids(self, text: Sequence[str]) -> np.ndarray:
+        """The table rows a text reads: its words' (the unknown word's for an empty text), then its known
+        n-grams' (none unknown)."""
+        words = [norm(w) for w in text]
+        ids = self.words.ids(words) if words else np.ones(1, np.int32)
+        if len(self.ngrams) <= 2:
+            return ids
+        grams = [self.ngrams.row[g] for g in ngrams_of(words, self.cfg.ngrams) if g in self.ngrams.row]
+        return np.concatenate([ids, np.array(grams, np.int32) + len(self.words)])
+
+    def train_batches(self, enc: Encoded, batches: np.ndarray, lr: float, when: int = 0,
+                      drop: float | None = None) -> tuple[float, int]:
+        """One thread's SGD steps over `batches`: (summed loss, sentences). `when` numbers the piece of the run
+        (word dropout's draws depend on it and the batch alone); drop: --word-dropout unless given."""
+        p, c = self.p, self.cfg
+        train_words = not c.freeze_vectors
+        if c.model == "mean":
             return ks.train_mean(batches, enc.bstarts, enc.members, enc.ids, enc.starts, enc.labels, p["emb"],
-                                 p["W1"], p["b1"], p["W2"], p["b2"], lr, train_words)
+                                 self.weight, p["W1"], p["b1"], p["W2"], p["b2"], lr, train_words,
+                                 c.word_dropout if drop is None else drop, c.seed, when)
         return ks.train_gru(batches, enc.bstarts, enc.members, enc.ids, enc.starts, enc.labels, p["emb"], p["Wx"],
                             p["bx"], p["U"], p["W2"], p["b2"], lr, train_words)
 
@@ -86,7 +108,8 @@ class SentenceClassifier:
         for b in range(enc.n_batches):
             sents = enc.members[enc.bstarts[b]:enc.bstarts[b + 1]]
             if self.cfg.model == "mean":
-                x = np.stack([p["emb"][enc.ids[enc.starts[s]:enc.starts[s + 1]]].mean(axis=0) for s in sents])
+                rows = [enc.ids[enc.starts[s]:enc.starts[s + 1]] for s in sents]
+                x = np.stack([self.weight[r] @ p["emb"][r] / max(self.weight[r].sum(), 1e-30) for r in rows])
                 h = np.tanh(x @ p["W1"] + p["b1"])
             else:
                 L, B, H = int(enc.starts[sents[0] + 1] - enc.starts[sents[0]]), len(sents), self.cfg.hidden
@@ -103,7 +126,7 @@ class SentenceClassifier:
         """Summed loss of batch `batch` and the gradient of every parameter (dense; for checks): one SGD step of
         rate -1 on a zero copy of the parameters' gradient buffer, made by running the step on the difference."""
         before = self.p.flat.copy()
-        loss, _ = self.train_batches(enc, np.array([batch], np.int64), 1.0)
+        loss, _ = self.train_batches(enc, np.array([batch], np.int64), 1.0, drop=0.0)
         n = enc.bstarts[batch + 1] - enc.bstarts[batch]
         grad = (before - self.p.flat) * n  # the step moved by lr / n times the summed gradient
         self.p.flat[...] = before
@@ -117,9 +140,11 @@ class SentenceClassifier:
         return [self.labels[k] for k in s.argmax(axis=1)]
 
     def save(self, out: str) -> None:
-        names = {"dim": self.p["emb"].shape[1], "words": self.words.values[2:], "labels": self.labels}
+        names = {"dim": self.p["emb"].shape[1], "words": self.words.values[2:], "labels": self.labels,
+                 "ngrams": self.ngrams.values[2:]}
         with atomic_write(os.path.join(out, "model.npz"), "wb") as f:
-            np.savez(f, params=self.p.flat, config=np.frombuffer(json.dumps(to_json(self.cfg)).encode(), np.uint8),
+            np.savez(f, params=self.p.flat, weight=self.weight,
+                     config=np.frombuffer(json.dumps(to_json(self.cfg)).encode(), np.uint8),
                      names=np.frombuffer(json.dumps(names).encode(), np.uint8))
         with atomic_write(os.path.join(out, "labels.txt"), "w") as f:
             f.write("".join(t + "\n" for t in self.labels))
@@ -136,5 +161,20 @@ def load_classifier(run_dir: str) -> SentenceClassifier:
             raise UserError(f"{path}: not a classifier's model; pass a `stream-train classifier` run folder")
         cfg = make_config(ClassifierConfig, json.loads(z["config"].tobytes().decode()))
         names = json.loads(z["names"].tobytes().decode())
-        flat = z["params"]
-    return SentenceClassifier(cfg, Index(names["words"]), names["labels"], names["dim"], flat=flat)
+        flat, weight = z["params"], z["weight"]
+    return SentenceClassifier(cfg, Index(names["words"]), names["labels"], names["dim"], flat=flat,
+                              ngrams=Index(names["ngrams"]), weight=weight)
+
+
+def idf(rows: int, sentences: Sequence[np.ndarray]) -> np.ndarray:
+    """Each row's inverse document frequency over the training sentences' rows, as scikit-learn's smoothed idf:
+    ln((1 + S) / (1 + df)) + 1 (a row no sentence reads gets the largest)."""
+    df = np.zeros(rows, np.int64)
+    for r in sentences:
+        df[np.unique(r)] += 1
+    return np.log((1 + len(sentences)) / (1 + df)) + 1.0
+
+
+def ngrams_of(words: Sequence[str], n: int) -> list[str]:
+    """The 2- to n-word sequences of a text, each its words joined by a space."""
+    return [" ".join(words[i:i + k]) for k in range(2, n + 1) for i in range(len(words) - k + 1)]

@@ -49,23 +49,22 @@ class Index:
 
 
 def word_table(train_words: Iterable[Sequence[str]], vectors: KeyedVectors | None, min_count: int, dim: int,
-               seed: int) -> tuple[Index, np.ndarray, int]:
+               seed: int, sd: float = INIT_SD) -> tuple[Index, np.ndarray, int]:
     """The word index (normalised training words seen min_count times, and every word of `vectors`, first
     occurrence of a normal form winning) and its table: vectors' rows scaled so that their values' standard
-    deviation is INIT_SD, the random rows' scale; others N(0, INIT_SD^2). Returns (index, table, rows from
-    the vectors)."""
+    deviation is sd, the random rows' scale; others N(0, sd^2). Returns (index, table, rows from the vectors)."""
     counted = Index.counted(([norm(w) for w in s] for s in train_words), min_count)
     rng = np.random.default_rng(seed)
     if vectors is None:
-        return counted, (rng.standard_normal((len(counted), dim)) * INIT_SD).astype(np.float32), 0
+        return counted, (rng.standard_normal((len(counted), dim)) * sd).astype(np.float32), 0
     known: dict[str, int] = {}
     for i, w in enumerate(vectors.index_to_key):
         known.setdefault(norm(w), i)
     index = Index([*counted.values[2:], *(w for w in known if w not in counted.row)])
     d = vectors.vector_size
-    table = (rng.standard_normal((len(index), d)) * INIT_SD).astype(np.float32)
+    table = (rng.standard_normal((len(index), d)) * sd).astype(np.float32)
     at = np.array([(r, known[w]) for r, w in enumerate(index.values) if w in known], dtype=np.int64).reshape(-1, 2)
-    scale = INIT_SD / max(float(vectors.vectors.std()), 1e-12)
+    scale = sd / max(float(vectors.vectors.std()), 1e-12)
     table[at[:, 0]] = vectors.vectors[at[:, 1]] * scale
     return index, table, len(at)
 

@@ -29,10 +29,22 @@ def new_state() -> dict[str, Any]:
             "loss_per_epoch": [], "dev": []}
 
 
-def run_epochs(flat: np.ndarray, n: int, weights: np.ndarray, step: Callable[[np.ndarray], tuple[float, int]],
+def rate(cfg: TaskConfig, epoch: int, piece: int) -> float:
+    """The learning rate of a piece: --lr, or with --lr-decay linear falling from it to 1e-4 of it as word2vec's
+    does, piece by piece over the run."""
+    if cfg.lr_decay == "none":
+        return cfg.lr
+    return cfg.lr * max(1.0 - (epoch * PIECES + piece) / (cfg.epochs * PIECES), 1e-4)
+
+
+Step = Callable[[np.ndarray, float, int], tuple[float, int]]
+
+
+def run_epochs(flat: np.ndarray, n: int, weights: np.ndarray, step: Step,
                cfg: TaskConfig, threads: int, state: dict[str, Any], ckpt_dir: str, stop: StopRequest | None,
                score_dev: Callable[[], dict[str, Any]] | None, unit: str, desc: str) -> dict[str, Any]:
-    """Train cfg.epochs over n items: step(items) runs one thread's SGD steps on those items (a kernel that
+    """Train cfg.epochs over n items: step(items, lr, when) runs one thread's SGD steps on those items at rate lr
+    (`when` numbers the piece of the run) (a kernel that
     releases the GIL) and returns (summed loss, units trained). weights[i] is item i's size in units (the
     progress bar's). flat is the model's parameters, which checkpoints save."""
     per_epoch = float(weights.sum())
@@ -52,8 +64,9 @@ def run_epochs(flat: np.ndarray, n: int, weights: np.ndarray, step: Callable[[np
                 results: list[tuple[float, int]] = [(0.0, 0)] * threads
                 t0 = time.perf_counter()
 
-                def work(i: int, parts: list[np.ndarray] = parts, results: list = results) -> None:
-                    results[i] = step(parts[i])
+                def work(i: int, parts: list[np.ndarray] = parts, results: list = results,
+                         lr: float = rate(cfg, epoch, k), when: int = epoch * PIECES + k) -> None:
+                    results[i] = step(parts[i], lr, when)
                 run_parallel(work, threads)
                 state["train_seconds"] += time.perf_counter() - t0
                 state["loss"] += sum(r[0] for r in results)

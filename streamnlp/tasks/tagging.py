@@ -73,8 +73,8 @@ def train_tagger(train: str, out: str, **config: Any) -> WindowTagger:
         t0 = time.perf_counter()
         model.train_sentences(enc, sgd.order(0, 0, 0), cfg.lr)  # compile
         compile_seconds = time.perf_counter() - t0
-        state = sgd.run_epochs(model.p.flat, len(data.words), sizes, lambda part: model.train_sentences(
-            enc, part, cfg.lr), cfg, threads, state, ckpt_dir, stop,
+        state = sgd.run_epochs(model.p.flat, len(data.words), sizes, lambda part, lr, _: model.train_sentences(
+            enc, part, lr), cfg, threads, state, ckpt_dir, stop,
             (lambda: evaluate_tagger(model, dev, warn=False)) if dev is not None else None, "tok", "tagger")
         model.save(out)
         train_seconds = state["train_seconds"] - earlier
