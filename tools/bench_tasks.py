@@ -16,9 +16,10 @@ Rows (threads: streamnlp and torch at each --threads; crf, perceptron and tfidf 
                           F1, and training seconds crf / ours
   POS                     streamnlp --tag-column 1 --viterbi, without and with --vectors V, vs crf_tagger and
                           perceptron_tagger --tag-column 1: token accuracy, and training seconds peer / ours
-  MR, cross-validation    streamnlp classifier --model mean and --model gru --vectors V --folds 10 (the command's
-                          own lr / batch / epochs / hidden) vs tfidf_lr --folds 10: accuracy mean +- std, and wall
-                          seconds tfidf / ours (both whole CV runs; ours also fits the final model on all of TRAIN)
+  MR, cross-validation    streamnlp classifier --model mean (also with --ngrams 2) and --model gru --vectors V
+                          --folds 10 (the command's own lr / batch / epochs / hidden) vs tfidf_lr --folds 10:
+                          accuracy mean +- std, and wall seconds tfidf / ours (both whole CV runs; ours also fits
+                          the final model on all of TRAIN)
 Our tagger rows' wall seconds and peak RSS cover `stream-train tagger` plus `stream-train eval tagger` on TEST (the
 peers' runs predict TEST too). --quick (a smoke run): the first 300 / 100 CoNLL sentences, 600 MR sentences, one
 epoch everywhere, 2 folds, crf --max-iter 10, perceptron --iters 1.
@@ -257,8 +258,8 @@ class TaskBench:
         v = self.vec(MR, "streamnlp classifier --vectors (mean and gru)")
         if v:
             for t in self.threads:
-                for model in ("mean", "gru"):
-                    self.run_classifier(MR, train, ["--model", model, *v, *folds, *(
+                for model in (["mean"], ["mean", "--ngrams", "2"], ["gru"]):
+                    self.run_classifier(MR, train, ["--model", *model, *v, *folds, *(
                         ["--epochs", str(self.epochs)] if self.epochs else [])], t)
         self.run_peer("tfidf", MR, [train, *folds], 1)
 
