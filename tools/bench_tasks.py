@@ -10,7 +10,9 @@ data files. With --corpus, word vectors are trained once (stream-train word2vec,
 for the rows that use them; without it those rows are notes.
 
 Rows (threads: streamnlp and torch at each --threads; crf, perceptron and tfidf are single-threaded, run once):
-  chunking, words only    streamnlp --viterbi and --no-viterbi (softmax), window 2, hidden 300, dim 50, 10 epochs
+  chunking, words only    streamnlp --viterbi and --no-viterbi (softmax) with --suffix 0 (words and capitalisation,
+                          as torch), and --viterbi with the default suffix feature; window 2, hidden 300, dim 50,
+                          10 epochs
                           vs torch_window_tagger (the same by its defaults): F1, and training tokens/s ours / torch's
   chunking, words + POS   streamnlp --feature-column 1 --viterbi --vectors V vs crf_tagger (POS features on):
                           F1, and training seconds crf / ours
@@ -227,9 +229,10 @@ class TaskBench:
             test = first_sentences(test, os.path.join(self.work, "conll-test.txt"), QUICK["test_sentences"])
         ep = ["--epochs", str(self.epochs or 10)]
         arch = ["--window", "2", "--hidden", "300"]
-        for t in self.threads:  # 1. chunking, words only: the speed comparison with the PyTorch window tagger
-            self.run_tagger(CHUNK, train, test, ["--tag-column", "-1", "--viterbi", *arch, "--dim", "50", *ep], t)
-            self.run_tagger(CHUNK, train, test, ["--tag-column", "-1", "--no-viterbi", *arch, "--dim", "50", *ep], t)
+        for t in self.threads:  # 1. chunking, words only: the speed comparison with the PyTorch window tagger, on
+            # the same inputs (words and capitalisation: --suffix 0), and with the default suffix feature
+            for flags in (["--viterbi", "--suffix", "0"], ["--no-viterbi", "--suffix", "0"], ["--viterbi"]):
+                self.run_tagger(CHUNK, train, test, ["--tag-column", "-1", *flags, *arch, "--dim", "50", *ep], t)
             self.run_peer("torch", CHUNK, [train, test, "--tag-column", "-1", "--half-window", "2", "--hidden", "300",
                                            "--dim", "50", *ep, "--threads", str(t)], t)
         crf = ["--max-iter", "10"] if self.a.quick else []

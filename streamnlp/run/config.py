@@ -203,6 +203,8 @@ class TaggerConfig(TaskConfig):
                                             "position (the POS column for chunking or NER); repeatable",
                                       type=str, nargs="+", action="extend")
     window: int = opt(2, "words on each side of the token", lo=0, hi=50)
+    suffix: int = opt(2, "also embed each word's last N letters as a feature, as Collobert et al.'s POS system "
+                         "(0 = none)", lo=0, hi=10)
     feature_dim: int = opt(10, "dimensions of each feature's vectors (capitalisation and --feature-column)",
                            lo=1, hi=1000)
     viterbi: bool = opt(False, "learn tag transition scores (sentence-level log-likelihood) and decode the "

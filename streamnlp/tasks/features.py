@@ -29,6 +29,11 @@ def caps(word: str) -> str:
     return CAPS[2] if word[0].isupper() else CAPS[3]
 
 
+def suffix(word: str, n: int) -> str:
+    """The last n letters of the word's lookup form (Collobert et al.'s suffix feature for POS)."""
+    return norm(word)[-n:]
+
+
 class Index:
     """Values to table rows: row 0 pads windows past a sentence's edges, row 1 is every unknown value."""
 

@@ -15,7 +15,7 @@ from ..run.atomic import atomic_write
 from ..run.config import TaggerConfig, make_config, to_json
 from ..run.errors import UserError
 from ..run.flat import FlatParams
-from .features import Index, caps, norm, windows
+from .features import Index, caps, norm, suffix, windows
 from .labelled import Tagged
 from .score import is_chunk_tagset
 
@@ -111,12 +111,28 @@ class WindowTagger:
         for s, sent in enumerate(data.words):
             lo, hi = starts[s], starts[s + 1]
             words[lo:hi] = windows(self.words.ids([norm(w) for w in sent]), half)
-            columns = [[caps(w) for w in sent], *(f[s] for f in data.features)]
+            columns = [*self.word_features(sent), *(f[s] for f in data.features)]
+            if len(columns) != len(self.features):
+                raise UserError(f"this tagger reads {self.n_columns} feature column(s) beside the words; the data "
+                                f"has {len(data.features)}")
             for m, (index, values) in enumerate(zip(self.features, columns)):
                 feats[lo:hi, :, m] = windows(index.ids(values), half) + self.offsets[m]
             if with_tags and data.tags and data.tags[s]:
                 tags[lo:hi] = [self.tag_row.get(t, -1) for t in data.tags[s]]
         return Encoded(starts, words, feats, tags)
+
+    def word_features(self, sent: Sequence[str]) -> list[list[str]]:
+        """The features read off the words themselves: capitalisation, and with --suffix N the last N letters
+        of the lookup form."""
+        found = [[caps(w) for w in sent]]
+        if self.cfg.suffix:
+            found.append([suffix(w, self.cfg.suffix) for w in sent])
+        return found
+
+    @property
+    def n_columns(self) -> int:
+        """How many feature columns (--feature-column) the tagger reads beside the words."""
+        return len(self.features) - 1 - (1 if self.cfg.suffix else 0)
 
     # --- training ---------------------------------------------------------------------------------
     def train_sentences(self, enc: Encoded, order: np.ndarray, lr: float) -> tuple[float, int]:
@@ -163,8 +179,8 @@ class WindowTagger:
         one = len(tokens) > 0 and isinstance(tokens[0], str)
         sents = [list(tokens)] if one else [list(s) for s in tokens]
         feats = [[list(f)] if one else [list(x) for x in f] for f in features]
-        if len(feats) != len(self.features) - 1:
-            raise UserError(f"this tagger reads {len(self.features) - 1} feature column(s) beside the words; "
+        if len(feats) != self.n_columns:
+            raise UserError(f"this tagger reads {self.n_columns} feature column(s) beside the words; "
                             f"got {len(feats)}")
         tagged = self.tag_data(Tagged(sents, [], feats))
         return tagged[0] if one else tagged

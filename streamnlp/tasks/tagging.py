@@ -16,7 +16,7 @@ from ..run.interrupt import stop_requests
 from ..run.threads import passive_openmp, threads_or_default
 from ..vectors.keyed import load_vectors
 from . import sgd
-from .features import CAPS, Index, word_table
+from .features import CAPS, Index, suffix, word_table
 from .labelled import Tagged, read_tagged
 from .score import is_chunk_tagset, phrase_scores, token_accuracy
 from .tagger import WindowTagger, allowed_transitions, column
@@ -31,7 +31,8 @@ def build(cfg: TaggerConfig, train: Tagged) -> tuple[WindowTagger, int]:
     """A new tagger for `train`'s words, features and tags; also the word rows taken from --vectors."""
     vectors = load_vectors(cfg.vectors) if cfg.vectors else None
     words, emb, from_vectors = word_table(train.words, vectors, cfg.min_count, cfg.dim, cfg.seed)
-    features = [Index(CAPS)] + [Index.counted(f) for f in train.features]
+    suffixes = [Index.counted([suffix(w, cfg.suffix) for w in s] for s in train.words)] if cfg.suffix else []
+    features = [Index(CAPS), *suffixes, *(Index.counted(f) for f in train.features)]
     tags = sorted({t for s in train.tags for t in s})
     model = WindowTagger(cfg, words, features, tags, allowed_transitions(tags, train.tags), emb.shape[1], emb=emb)
     return model, from_vectors
@@ -99,7 +100,7 @@ def tag_file(model: WindowTagger, path: str) -> tuple[list[list[str]], list[list
     from .labelled import read_raw
     cfg = model.cfg
     columns = looks_like_columns(path)
-    if len(model.features) > 1 and not columns:
+    if model.n_columns and not columns:
         raise UserError(f"{path}: this tagger reads column(s) {', '.join(cfg.feature_column or [])} beside the "
                         "words; give CoNLL columns (a token a line, a blank line between sentences)")
     if columns:

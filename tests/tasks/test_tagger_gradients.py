@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from streamnlp.run.config import TaggerConfig
-from streamnlp.tasks.features import CAPS, Index
+from streamnlp.tasks.features import CAPS, Index, suffix
 from streamnlp.tasks.labelled import Tagged
 from streamnlp.tasks.tagger import WindowTagger, allowed_transitions
 
@@ -21,11 +21,11 @@ def tiny(viterbi: bool) -> tuple[WindowTagger, object, list[int]]:
         tags.append(["B-NP"] + list(rng.choice(["I-NP", "O", "B-VP"], n - 1)))
         pos.append(list(rng.choice(["DT", "NN", "VB"], n)))
     data = Tagged(sents, tags, [pos])
-    cfg = TaggerConfig(window=1, hidden=7, feature_dim=3, viterbi=viterbi, seed=5)
+    cfg = TaggerConfig(window=1, hidden=7, feature_dim=3, viterbi=viterbi, seed=5, suffix=2)
     words = Index.counted([[w.lower() for w in s] for s in sents])
     emb = rng.standard_normal((len(words), 4)) * 0.5
-    model = WindowTagger(cfg, words, [Index(CAPS), Index.counted(pos)], TAGS, allowed_transitions(TAGS, tags), 4,
-                         emb=emb)
+    features = [Index(CAPS), Index.counted([suffix(w, 2) for w in s] for s in sents), Index.counted(pos)]
+    model = WindowTagger(cfg, words, features, TAGS, allowed_transitions(TAGS, tags), 4, emb=emb)
     model = WindowTagger(cfg, model.words, model.features, TAGS, model.allowed, 4, flat=model.p.flat.astype(np.float64))
     model.p["A"][...] = rng.standard_normal(model.p["A"].shape)
     return model, model.encode(data), [0, 1, 2, 3]
