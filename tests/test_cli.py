@@ -58,7 +58,9 @@ def test_corrupt_shard(tmp_path):
     good = write_parquet(str(tmp_path / "g.parquet"), ["a b c d"] * 200)
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "cut.parquet").write_bytes(open(good, "rb").read()[:300])
-    assert_user_error(run_cli("word2vec", tmp_path / "c", "--out", tmp_path / "o"), "cut.parquet", "corrupt")
+    res = run_cli("word2vec", tmp_path / "c", "--out", tmp_path / "o")
+    assert_user_error(res, "cut.parquet", "corrupt", "Parquet magic bytes not found", "re-create or remove it")
+    assert len(res.stderr.strip()) - len(str(tmp_path)) < 140, res.stderr  # the cause in a few words
 
 
 def test_missing_text_column(tmp_path):

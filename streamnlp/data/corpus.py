@@ -20,7 +20,7 @@ import pyarrow.dataset as ds
 import pyarrow.json as pajson
 
 from ..run.config import CorpusConfig
-from ..run.errors import UserError
+from ..run.errors import UserError, short_cause
 from .shards import Shard, compression, text_bounds
 
 TEXT_CHUNK = 4 << 20
@@ -140,9 +140,8 @@ def read_shard(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
     except UserError:
         raise
     except (pa.ArrowException, OSError, EOFError) as e:
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise UserError(f"{shard.path}: cannot read this shard ({msg}); it is corrupt or truncated: "
-                        "re-create or remove it") from None
+        raise UserError(f"{shard.path}: corrupt or truncated shard ({short_cause(e, shard.path)}); re-create or "
+                        "remove it") from None
 
 
 def read_unit(unit: list[Shard], cfg: CorpusConfig) -> Iterator[pa.Array]:

@@ -5,6 +5,17 @@ from __future__ import annotations
 import signal
 
 
+def short_cause(e: BaseException, path: str) -> str:
+    """The cause of a read error in a few words, for a one-line message that names the file itself: the OS's
+    reason, or the gist of the library's first line (without the path, its last clause's first sentence),
+    capped at 80 characters."""
+    text = getattr(e, "strerror", None)
+    if not text:
+        text = (str(e).splitlines() or [""])[0].replace(f"'{path}'", "").replace(path, "")
+        text = text.split(": ")[-1].split(". ")[0].strip().rstrip(".") or type(e).__name__
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 class UserError(ValueError):
     """Bad input (path, shard, flag, corpus). The message names the culprit and says what to do."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..run.errors import UserError
+from ..run.errors import UserError, short_cause
 
 Column = int | str
 CONLL_HELP = "expected one token a line, whitespace-separated columns, a blank line between sentences"
@@ -53,16 +53,6 @@ def _is_rows(path: str) -> bool:
     return _kind(path) in ("parquet", "ipc", "json")
 
 
-def _cause(e: BaseException, path: str) -> str:
-    """The cause of a read error in a few words: the OS's reason, or the gist of the library's first line
-    (without the path, its last clause's first sentence), capped."""
-    text = getattr(e, "strerror", None)
-    if not text:
-        text = (str(e).splitlines() or [""])[0].replace(f"'{path}'", "").replace(path, "")
-        text = text.split(": ")[-1].split(". ")[0].strip().rstrip(".") or type(e).__name__
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _text(path: str) -> str:
     """A text file's contents (gzip-compressed if it ends in .gz); invalid UTF-8 is read as Latin-1, with a
     warning (every byte stays a character of its own, so distinct words stay distinct)."""
@@ -70,7 +60,7 @@ def _text(path: str) -> str:
         with gzip.open(path) if path.endswith(".gz") else open(path, "rb") as f:
             raw = f.read()
     except (OSError, EOFError) as e:
-        raise UserError(f"{path}: cannot read ({_cause(e, path)}); check the path and the file") from None
+        raise UserError(f"{path}: cannot read ({short_cause(e, path)}); check the path and the file") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -130,7 +120,7 @@ def _table(path: str) -> pa.Table:
                 source.seek(0)
                 return pa.ipc.open_stream(source).read_all()
     except (pa.ArrowException, OSError, EOFError) as e:
-        raise UserError(f"{path}: cannot read ({_cause(e, path)}); it is corrupt, truncated or not {kind}") \
+        raise UserError(f"{path}: cannot read ({short_cause(e, path)}); it is corrupt, truncated or not {kind}") \
             from None
 
 
