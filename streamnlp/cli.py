@@ -13,7 +13,7 @@ from dataclasses import MISSING, fields
 from typing import Any
 
 from .cli_tasks import add_task_commands
-from .run.config import GloveConfig, LMConfig, VocabConfig, Word2VecConfig, make_config
+from .run.config import GloveConfig, LMConfig, PhrasesConfig, VocabConfig, Word2VecConfig, make_config
 from .run.errors import ClusterError, Interrupted, UserError
 
 # --help lists a trainer's own flags first, then the run's, then how the corpus is read and counted
@@ -146,6 +146,17 @@ def cmd_vocab(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_phrases(args: argparse.Namespace) -> int:
+    from .data.phrases import learn_phrases
+    learn_phrases(args.inputs, args.out, **config_values(args, PhrasesConfig))
+    with open(f"{args.out}/metrics.json") as f:
+        m = json.load(f)
+    passes = ", ".join(f"pass {i}: {p['phrases']:,}" for i, p in enumerate(m["passes"], 1))
+    print(f"{args.out}/phrases.tsv: {m['phrases']:,} phrases ({passes}) from {m['passes'][0]['tokens']:,} tokens "
+          f"in {m['seconds']:.1f} s")
+    return 0
+
+
 def cmd_analogy(args: argparse.Namespace) -> int:
     from .vectors.evaluate import evaluate_word_analogies
     from .vectors.keyed import load_vectors
@@ -232,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     _inputs(p)
     add_config_flags(p, VocabConfig)
     p.set_defaults(func=cmd_vocab)
+
+    p = sub.add_parser("phrases", help="find phrases (new_york) for --phrases, as word2phrase and gensim's Phrases")
+    _inputs(p)
+    add_config_flags(p, PhrasesConfig)
+    p.set_defaults(func=cmd_phrases)
 
     ev = sub.add_parser("eval", help="evaluate vectors, a language model, a tagger or a classifier")
     ev = ev.add_subparsers(dest="what", required=True)

@@ -7,6 +7,8 @@ be UTF-8: undecodable bytes are replaced by U+FFFD and a warning names the file 
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import queue
 import re
 import sys
@@ -21,6 +23,8 @@ import pyarrow.json as pajson
 
 from ..run.config import CorpusConfig
 from ..run.errors import UserError, short_cause
+from .phrases import FILE as PHRASES_FILE
+from .phrases import Phrases
 from .shards import Shard, compression, text_bounds
 
 TEXT_CHUNK = 4 << 20
@@ -162,8 +166,28 @@ def read_unit(unit: list[Shard], cfg: CorpusConfig) -> Iterator[pa.Array]:
 
 
 def token_settings(cfg: CorpusConfig) -> dict:
-    """The settings that change which tokens a corpus yields (part of cache keys)."""
-    return {"text_column": cfg.text_column, "lowercase": cfg.lowercase, "token_pattern": cfg.token_pattern}
+    """The settings that change which tokens a corpus yields (part of cache keys): a phrases model by its
+    contents."""
+    found = {"text_column": cfg.text_column, "lowercase": cfg.lowercase, "token_pattern": cfg.token_pattern}
+    if cfg.phrases:
+        found["phrases"] = phrases_model(cfg.phrases)[0]
+    return found
+
+
+_MODELS: dict[str, tuple[str, Phrases]] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def phrases_model(path: str) -> tuple[str, Phrases]:
+    """(content hash, model) of the phrases run at `path`, read once per process."""
+    with _MODELS_LOCK:
+        if path not in _MODELS:
+            model = Phrases.load(path)
+            file = os.path.join(path, PHRASES_FILE) if os.path.isdir(path) else path
+            with open(file, "rb") as f:
+                digest = hashlib.sha1(f.read()).hexdigest()
+            _MODELS[path] = (digest, model)
+        return _MODELS[path]
 
 
 def plain_ascii(texts: pa.Array) -> bool:
@@ -184,8 +208,15 @@ def plain_ascii(texts: pa.Array) -> bool:
     return bool(b.max() < 128) and not ((controls >= 28) & (controls <= 31)).any()
 
 
-def tokenize(texts: pa.Array, cfg: CorpusConfig) -> tuple[pa.Array, np.ndarray]:
-    """Flat token array and the number of tokens of each row (empty and null rows give 0)."""
+def tokenize(texts: pa.Array, cfg: CorpusConfig, phrases: Phrases | None = None) -> tuple[pa.Array, np.ndarray]:
+    """Flat token array and the number of tokens of each row (empty and null rows give 0), the phrases of
+    `phrases` (or of --phrases) joined."""
+    flat, counts = _split(texts, cfg)
+    model = phrases if phrases is not None else phrases_model(cfg.phrases)[1] if cfg.phrases else None
+    return model.join(flat, counts) if model is not None else (flat, counts)
+
+
+def _split(texts: pa.Array, cfg: CorpusConfig) -> tuple[pa.Array, np.ndarray]:
     plain = plain_ascii(texts)
     if cfg.lowercase:
         texts = pc.ascii_lower(texts) if plain else pc.utf8_lower(texts)

@@ -30,6 +30,8 @@ class CorpusConfig:
     cache_dir: str | None = opt(None, "where the encoded token blocks go (default: OUT/cache)", type=str)
     block_tokens: int = opt(1 << 20, "tokens per encoded block (one unit of streaming and of Hogwild work)",
                             lo=1024)
+    phrases: str | None = opt(None, "join the phrases of this `stream-train phrases` run (new_york) as the text is "
+                                    "read", type=str)
     max_sentence_length: int = opt(10_000, "cut rows longer than this many vocabulary words into sentences "
                                            "of at most this many (no context window crosses a cut), as "
                                            "gensim does; a row of a whole corpus (text8) then trains on "
@@ -48,6 +50,19 @@ class VocabConfig(CorpusConfig):
     ray: str | None = opt(None, "run the passes (and word2vec's training replicas) on a Ray cluster: its ADDRESS, "
                                 "auto (one started with `ray start --head`) or local[:N] (one started here with N "
                                 "CPUs); needs streamnlp[ray]", type=str)
+
+
+@dataclass
+class PhrasesConfig(VocabConfig):
+    """Phrase detection: word2phrase's and gensim's Phrases' scores and defaults."""
+    threshold: float = opt(10.0, "keep the word pairs scoring above this (npmi: in [-1, 1])", lo=-1e12)
+    scoring: str = opt("default", "default: word2phrase's (n_ab - min_count) / (n_a n_b) x vocabulary size; npmi: "
+                                  "normalized pointwise mutual information", choices=("default", "npmi"))
+    passes: int = opt(1, "counting passes, each on the text joined by the phrases before it (2: trigrams, as "
+                         "running word2phrase twice)", lo=1, hi=10)
+    max_vocab_size: int = opt(40_000_000, "prune rare words and pairs while counting when they outgrow this "
+                                          "many (gensim's Phrases' default)", lo=1)
+    delimiter: str = opt("_", "what joins a phrase's words")
 
 
 @dataclass

@@ -1,0 +1,100 @@
+"""Phrases: counts against a plain Counter, scores and phrases against gensim's Phrases, joining as gensim's
+FrozenPhrases does, a second pass's trigrams, pruning, and --phrases on word2vec."""
+import collections
+import json
+
+import numpy as np
+import pytest
+from conftest import write_parquet
+from gensim.models.phrases import FrozenPhrases
+from gensim.models.phrases import Phrases as GensimPhrases
+
+from streamnlp.cli import main
+from streamnlp.data.phrases import count_all, learn_phrases
+from streamnlp.data.shards import discover
+from streamnlp.run.config import PhrasesConfig
+
+COLLOCATIONS = [["new", "york"], ["san", "francisco"], ["los", "angeles", "times"], ["ice", "cream"]]
+
+
+def corpus(n: int, seed: int) -> list[str]:
+    """Rows of random filler words with collocations planted in some."""
+    rng = np.random.default_rng(seed)
+    filler = [f"w{i}" for i in range(300)]
+    rows = []
+    for _ in range(n):
+        words = list(rng.choice(filler, int(rng.integers(3, 12))))
+        for _ in range(int(rng.integers(0, 3))):
+            at = int(rng.integers(0, len(words) + 1))
+            words[at:at] = COLLOCATIONS[int(rng.integers(0, len(COLLOCATIONS)))]
+        rows.append(" ".join(words))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    d = tmp_path_factory.mktemp("phrases")
+    rows = corpus(3000, 1)
+    write_parquet(str(d / "a.parquet"), rows[:1700])
+    write_parquet(str(d / "b.parquet"), rows[1700:])
+    return str(d), rows
+
+
+def test_counts_match_a_plain_counter(shards):
+    folder, rows = shards
+    c = count_all(discover([folder]), PhrasesConfig(batch_rows=37, threads=2), None, "test")
+    words = collections.Counter(w for r in rows for w in r.split())
+    pairs = collections.Counter((a, b) for r in rows for a, b in zip(r.split(), r.split()[1:]))
+    assert dict(zip(c.words["word"].to_pylist(), c.words["count"].to_pylist())) == words
+    assert dict(zip(zip(c.pairs["a"].to_pylist(), c.pairs["b"].to_pylist()), c.pairs["count"].to_pylist())) == pairs
+    assert c.tokens == sum(words.values())
+
+
+@pytest.mark.parametrize("scoring,threshold", [("default", 10.0), ("default", 1.0), ("npmi", 0.3)])
+def test_phrases_and_scores_are_gensims(shards, tmp_path, scoring, threshold):
+    folder, rows = shards
+    ours = learn_phrases(folder, str(tmp_path), scoring=scoring, threshold=threshold, min_count=5).levels[0]
+    found = {f"{a}_{b}": s for a, b, s in zip(*(ours[k].to_pylist() for k in ("a", "b", "score")))}
+    theirs = GensimPhrases([r.split() for r in rows], min_count=5, threshold=threshold, scoring=scoring)
+    want = theirs.export_phrases()
+    assert set(found) == set(want) and len(found) >= 4
+    assert all(found[k] == pytest.approx(want[k], rel=1e-9) for k in want)
+
+
+def test_joining_and_a_second_pass_as_gensims(shards, tmp_path):
+    folder, rows = shards
+    model = learn_phrases(folder, str(tmp_path), passes=2, threshold=5.0)
+    sents = [r.split() for r in rows]
+    first = FrozenPhrases(GensimPhrases(sents, min_count=5, threshold=5.0))
+    # gensim keys its counts by the words joined with the delimiter, so on tokens joined by "_" a second "_"
+    # pass reads "ice_cream" as a pair (ice, cream); joined by " " its second pass reads the tokens as they are
+    second = FrozenPhrases(GensimPhrases(first[sents], min_count=5, threshold=5.0, delimiter=" "))
+    import pyarrow as pa
+
+    from streamnlp.data.corpus import tokenize
+    flat, lengths = tokenize(pa.array(rows), PhrasesConfig(), phrases=model)
+    ends = np.cumsum(lengths)
+    ours = [flat.to_pylist()[e - n:e] for e, n in zip(ends, lengths)]
+    assert ours == [[t.replace(" ", "_") for t in s] for s in second[first[sents]]]
+    assert any("los_angeles_times" in s for s in ours)
+    metrics = json.load(open(tmp_path / "metrics.json"))
+    assert [p["phrases"] > 0 for p in metrics["passes"]] == [True, True]
+
+
+def test_pruning_bounds_the_tables(shards):
+    folder, _ = shards
+    c = count_all(discover([folder]), PhrasesConfig(max_vocab_size=500, batch_rows=50), None, "test")
+    assert c.words.num_rows + c.pairs.num_rows <= 500 and c.min_reduce > 1
+    assert ("new", "york") in set(zip(c.pairs["a"].to_pylist(), c.pairs["b"].to_pylist()))
+
+
+def test_word2vec_trains_on_the_phrases(shards, tmp_path):
+    folder, _ = shards
+    assert main(["phrases", folder, "--out", str(tmp_path / "ph"), "--threshold", "5"]) == 0
+    out = tmp_path / "w2v"
+    assert main(["word2vec", folder, "--out", str(out), "--phrases", str(tmp_path / "ph"), "--epochs", "1",
+                 "--dim", "8", "--threads", "1"]) == 0
+    counts = dict(line.rstrip("\n").split("\t") for line in open(out / "vocab.tsv"))
+    assert {"new_york", "san_francisco", "ice_cream"} <= set(counts)
+    # a planted pair split by another planted one stays two words: rarely
+    assert int(counts["new_york"]) > 10 * int(counts.get("york", 0))
