@@ -6,7 +6,7 @@ output folder each time), timed by wall clock, with its peak RSS sampled by psut
 results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
 
 usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
-                      [--models sg,cbow,glove,vocab,cooccur:64,lm-gru] [--peers gensim,word2vec,fasttext,torch]
+                      [--models sg,cbow,glove,vocab,phrases,cooccur:64,lm-gru] [--peers gensim,word2vec,fasttext,torch]
                       [--dim 100] [--min-count 5] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR] [--lm-sampled 0]
        tools/bench.py --models tagger,classifier --threads 2 --out DIR [--corpus DIR] [--tasks ../shared/tasks]
                       [--peers crf,perceptron,torch,tfidf] [--peer-python PATH] [--peer-dir DIR] [--quick]
@@ -33,7 +33,15 @@ import tempfile
 import time
 
 import psutil
-from bench_jobs import FASTTEXT_W2V, GENSIM_VOCAB, GENSIM_W2V, STREAMNLP_COOCCUR, STREAMNLP_VOCAB, TORCH_LM
+from bench_jobs import (
+    FASTTEXT_W2V,
+    GENSIM_PHRASES,
+    GENSIM_VOCAB,
+    GENSIM_W2V,
+    STREAMNLP_COOCCUR,
+    STREAMNLP_VOCAB,
+    TORCH_LM,
+)
 from bench_tasks import TASK_MODELS, TaskBench, tasks_table
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -119,6 +127,11 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
     if model == "vocab":
         r = measure([sys.executable, "-c", STREAMNLP_VOCAB, a.corpus, out, str(threads), str(a.min_count)])
         return {**r, **json.loads(r["stdout"])}
+    if model == "phrases":  # the phrases pass at gensim's defaults (min_count from --min-count, threshold 10)
+        r = measure([sys.executable, "-m", "streamnlp", "phrases", a.corpus, "--out", out, "--threads", str(threads),
+                     "--min-count", str(a.min_count)])
+        m = json.load(open(os.path.join(out, "metrics.json")))
+        return {**r, "phrases": m["phrases"], "tokens": m["passes"][0]["tokens"]}
     if model.startswith("cooccur"):  # cooccur:MB, the GloVe counting pass alone with that --memory
         r = measure([sys.executable, "-c", STREAMNLP_COOCCUR, a.corpus, out, str(threads), str(a.min_count),
                      model.partition(":")[2] or "2048"])
@@ -197,20 +210,41 @@ def run_gensim(a, model: str, threads: int, work: str) -> dict:
     if model == "vocab":
         r = measure([sys.executable, "-c", GENSIM_VOCAB, txt, str(a.min_count)])
         return {**r, **json.loads(r["stdout"])}
+    if model == "phrases":
+        found = os.path.join(work, "gensim-phrases.json")
+        r = measure([sys.executable, "-c", GENSIM_PHRASES, txt, str(a.min_count), found])
+        ours = os.path.join(work, f"streamnlp-phrases-{threads}")
+        return {**r, **json.loads(r["stdout"]), **phrase_overlap(found, ours)}
     vec = os.path.join(work, f"gensim-{model}-{threads}.bin")
     r = measure([sys.executable, "-c", GENSIM_W2V, txt, "1" if model == "sg" else "0", str(threads), str(a.epochs),
                  str(a.dim), str(a.min_count), vec])
     return {**r, **quality(vec)}
 
 
+def phrase_overlap(gensim_json: str, ours: str, top: int = 1000) -> dict:
+    """The share of gensim's top phrases by score that are among ours, and both top-30 lists."""
+    with open(gensim_json) as f:
+        theirs = [p for p, _ in json.load(f)]
+    with open(os.path.join(ours, "phrases.tsv"), encoding="utf-8") as f:
+        next(f)
+        rows = [line.rstrip("\n").split("\t") for line in f]
+    mine = [f"{a}_{b}" for _, a, b, _, _ in sorted((r for r in rows if r[0] == "1"), key=lambda r: -float(r[4]))]
+    overlap = len(set(theirs[:top]) & set(mine[:top])) / min(top, len(theirs)) if theirs else None
+    return {"top_overlap": overlap,
+            "top30_gensim": theirs[:30], "top30_streamnlp": mine[:30]}
+
+
 def epochs_of(a, model: str, tool: str) -> int:
     """Passes over the corpus that a run's words/s counts (the vocab runs read it once)."""
-    if model == "vocab" or model.startswith("cooccur"):
+    if model in ("vocab", "phrases") or model.startswith("cooccur"):
         return 1
     return a.glove_epochs if (model, tool) == ("glove", "streamnlp") else a.epochs
 
 
 def note(r: dict) -> str:
+    if "top_overlap" in r:
+        share = "gensim found none" if r["top_overlap"] is None else f"{r['top_overlap']:.3f} of gensim's are ours"
+        return f"{r['phrases']:,} phrases; top 1,000 by score: {share}"
     if "valid_ppl" in r:
         return f"words/s = training tokens/s; valid perplexity {r['valid_ppl']}"
     if "counting_peak_over_baseline_mb" in r:

@@ -41,6 +41,20 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "vocab": len(m.wv)}))
 """
 
 
+GENSIM_PHRASES = """
+import json, sys, time
+from gensim.models.phrases import Phrases
+from gensim.models.word2vec import LineSentence
+txt, min_count, out = sys.argv[1:]
+t0 = time.perf_counter()
+found = Phrases(LineSentence(txt), min_count=int(min_count), threshold=10.0).export_phrases()
+seconds = time.perf_counter() - t0
+with open(out, "w") as f:
+    json.dump(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])), f)
+print(json.dumps({"seconds": seconds, "phrases": len(found)}))
+"""
+
+
 STREAMNLP_VOCAB = """
 import json, sys, time
 from streamnlp.run.config import VocabConfig
