@@ -10,6 +10,7 @@ import os
 import shutil
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pyarrow as pa
 
@@ -26,20 +27,24 @@ from .vocab import EOS, UNK, Vocab, build_lm_vocab, build_vocab
 
 
 def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, resume: dict | None = None,
-                   lm_vocab_size: int | None = None) -> tuple[Vocab, EncodedCorpus, dict[str, float]]:
+                   lm_vocab_size: int | None = None, base: Vocab | None = None
+                   ) -> tuple[Vocab, EncodedCorpus, dict[str, float]]:
     """Vocabulary (counted, or taken from the cache folder if vocab_key matches, and saved as
     OUT/vocab.tsv) and the encoded corpus in the cache folder, cfg.cache_dir or OUT/cache.
     `resume` (a checkpoint's state, with the corpus's token count and block layout) reads OUT/vocab.tsv
     back instead of counting again, and refuses a corpus whose blocks are no longer the ones the
     checkpoint's position counts. With `lm_vocab_size` the vocabulary is a language model's (top
-    words, </s>, <unk>): unknown words map to <unk> and every row ends with </s>."""
+    words, </s>, <unk>): unknown words map to <unk> and every row ends with </s>. With `base` (an earlier
+    run's vocabulary, --init) the corpus's words are counted at any count and the vocabulary is
+    base.extended by them."""
     t0 = time.perf_counter()
     shards = discover(inputs)
     vocab_path = os.path.join(out, "vocab.tsv")
     cache = rundir.prepare(cfg.cache_dir, "--cache-dir") if cfg.cache_dir else rundir.prepare(
         os.path.join(out, "cache"))
     codes = None  # the counting pass's dictionary-encoded tokens (codes.py), for the encoding pass
-    key = vocab_key(shards, cfg, lm_vocab_size)
+    counting = replace(cfg, min_count=1) if base is not None else cfg
+    key = vocab_key(shards, counting, lm_vocab_size)
     try:
         if resume is not None and os.path.exists(vocab_path):
             vocab = Vocab.load(vocab_path, total_tokens=resume["corpus_tokens"])
@@ -47,9 +52,11 @@ def prepare_corpus(inputs: Sequence[str], out: str, cfg: VocabConfig, resume: di
             vocab = _cached_vocab(cache, key)
             if vocab is None:
                 codes = fresh_folder(cache)
-                vocab = (build_lm_vocab(shards, cfg, lm_vocab_size, codes) if lm_vocab_size else
-                         build_vocab(shards, cfg, codes))
+                vocab = (build_lm_vocab(shards, counting, lm_vocab_size, codes) if lm_vocab_size else
+                         build_vocab(shards, counting, codes))
                 _cache_vocab(cache, key, vocab)
+            if base is not None:
+                vocab = base.extended(vocab, cfg.min_count)
             vocab.save(vocab_path)
         t1 = time.perf_counter()
         lm = lm_vocab_size is not None

@@ -158,6 +158,21 @@ class Vocab:
             (small if scaled[g] < 1.0 else large).append(g)
         return prob.astype(np.float32), alias
 
+    def extended(self, new: Vocab, min_count: int) -> Vocab:
+        """This vocabulary trained on (gensim's build_vocab(update=True)): its words keep their rows, in order,
+        their counts adding `new`'s; then `new`'s other words seen min_count times, most frequent first."""
+        index = self.index
+        counts = self.counts.copy()
+        added, added_counts = [], []
+        for w, c in zip(new.words, new.counts.tolist()):
+            if w in index:
+                counts[index[w]] += c
+            elif c >= min_count:
+                added.append(w)
+                added_counts.append(c)
+        return Vocab(self.words + added, np.concatenate([counts, np.array(added_counts, np.int64)]),
+                     self.total_tokens + new.total_tokens)
+
     def save(self, path: str) -> None:
         write_vocab_tsv(path, self.words, self.counts.tolist())
 

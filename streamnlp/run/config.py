@@ -105,6 +105,9 @@ class Word2VecConfig(RunConfig):
                                     "interleaved, as word2vec.c's threads each read their own part (default "
                                     "2 for cbow, where it scored better, 1 for sg)", type=int, lo=1, hi=1024)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
+    init: str | None = opt(None, "train on from an earlier run (its --out folder): its words keep their vectors and "
+                                 "rows, the new shards' words seen --min-count times are added, and the learning "
+                                 "rate starts again from --alpha (gensim's build_vocab(update=True))", type=str)
     replicas: int | None = opt(None, "with --ray: training replicas, each on its share of the corpus with its own "
                                      "copy of the weights (default: one per node)", type=int, lo=1, hi=4096)
     sync_rows: int = opt(1024, "with --ray: rows of the most frequent words that the replicas combine at every "

@@ -5,6 +5,7 @@ prefetch thread while the kernel (which releases the GIL) trains on the previous
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +21,7 @@ from ..kernels.common import sub_blocks
 from ..kernels.sgns import HOT_SYNC_CENTERS, TRAIN_WORKERS, Step, variant
 from ..run import checkpoint, rundir
 from ..run.config import Word2VecConfig, to_json
+from ..run.errors import UserError
 from ..run.interrupt import StopRequest, at_position, stop_requests
 from ..run.threads import in_background, run_parallel, thread_limits, threads_or_default
 from ..vectors import w2vfile
@@ -158,9 +160,10 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     """Train skip-gram or CBOW on the shards named by `inputs`, write the run into `out`, return the vectors."""
     t_start = time.perf_counter()
     cfg, inputs, ckpt_dir, saved = rundir.start_run(Word2VecConfig, inputs, out, config)
+    earlier_run = EarlierRun(cfg.init, cfg.dim) if cfg.init else None
     compiling = in_background(warm_up, cfg)  # Arrow's passes leave the GIL free most of the time
-    vocab, corpus, timings = prepare_corpus(inputs, out, cfg,
-                                            resume=saved[1] if saved is not None else None)
+    vocab, corpus, timings = prepare_corpus(inputs, out, cfg, resume=saved[1] if saved is not None else None,
+                                            base=earlier_run.vocab if earlier_run else None)
     compile_seconds = compiling()
     prob, alias = vocab.noise_table(cfg.ns_exponent)
     resumed = saved is not None
@@ -173,6 +176,8 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
             state["train_loss"], state["epoch_loss"] = state["epoch_loss"], [None] * len(state["epoch_loss"])
     else:
         syn0, syn1 = init_weights(len(vocab), cfg.dim, cfg.seed, spare)
+        if earlier_run is not None:
+            earlier_run.place(syn0, syn1)
         state = {"epoch": 0, "block": 0, "epoch_loss": [], "train_loss": [], "loss": 0.0, "pairs": 0,
                  "train_seconds": 0.0, "corpus_tokens": vocab.total_tokens, "corpus_layout": corpus.layout}
     schedule = Schedule(corpus, cfg.effective_regions())
@@ -206,6 +211,33 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         rundir.write_run_files(out, to_json(cfg.resolved(threads)), metrics)
         finish_run(cfg, ckpt_dir, corpus)
     return KeyedVectors(vocab.words, vectors)
+
+
+class EarlierRun:
+    """--init: an earlier run's vocabulary and weights. Its input vectors come from vectors.bin; its output
+    weights from its kept checkpoint (--keep-checkpoints) when there is one, else they start at zero, as a new
+    run's do."""
+
+    def __init__(self, folder: str, dim: int):
+        from ..data.vocab import Vocab
+        paths = [os.path.join(folder, n) for n in ("vocab.tsv", "vectors.bin")]
+        if not all(os.path.exists(p) for p in paths):
+            raise UserError(f"--init {folder}: no vocab.tsv and vectors.bin; pass the --out folder of a finished "
+                            "word2vec run")
+        self.vocab = Vocab.load(paths[0])
+        words, self.syn0 = w2vfile.read_binary(paths[1])
+        if words != self.vocab.words or self.syn0.shape[1] != dim:
+            raise UserError(f"--init {folder}: its vectors ({self.syn0.shape[1]} dims) do not match its vocab.tsv or "
+                            f"--dim {dim}; pass the same --dim as that run")
+        saved = checkpoint.load(os.path.join(folder, "checkpoints"))
+        self.syn1 = saved[0]["syn1"] if saved is not None and saved[0]["syn1"].shape == self.syn0.shape else None
+
+    def place(self, syn0: np.ndarray, syn1: np.ndarray) -> None:
+        """The earlier words' rows into the new weights (their first rows)."""
+        n, d = self.syn0.shape
+        syn0[:n, :d] = self.syn0
+        if self.syn1 is not None:
+            syn1[:n, :d] = self.syn1
 
 
 def _epochs(tr: Trainer, schedule: Schedule, state: dict, ckpt_dir: str, cfg: Word2VecConfig,
