@@ -197,10 +197,12 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         train_seconds = state["train_seconds"] - earlier
         seconds = time.perf_counter() - t_start
         metrics = {
-            "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": corpus.n_tokens,
+            "model": cfg.model, "tokens": vocab.total_tokens - (earlier_run.vocab.total_tokens if earlier_run else 0),
+            "trained_tokens": corpus.n_tokens,
             "vocab_size": len(vocab), "epochs": cfg.epochs, "threads": threads,
             **rundir.run_times(seconds, train_seconds, earlier),
-            "words_per_s": round(vocab.total_tokens * (cfg.epochs - start) / seconds),
+            "words_per_s": round((vocab.total_tokens - (earlier_run.vocab.total_tokens if earlier_run else 0))
+                                 * (cfg.epochs - start) / seconds),
             "train_words_per_s": round(corpus.n_tokens * (cfg.epochs - start) / max(train_seconds, 1e-9)),
             "compile_seconds": round(compile_seconds, 3), "write_seconds": round(time.perf_counter() - t_out, 3),
             **{k: round(v, 3) for k, v in {**timings, **times}.items()},
