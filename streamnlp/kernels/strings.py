@@ -58,6 +58,18 @@ def lookup(table, offsets, data, q_offsets, q_data, out):
             h = (h + 1) & mask
 
 
+@njit(**JIT)
+def hash_strings(offsets, data):
+    """A 64-bit hash of each string (FNV-1a spread by splitmix64)."""
+    out = np.empty(len(offsets) - 1, dtype=np.uint64)
+    for w in range(len(offsets) - 1):
+        h = FNV_OFFSET
+        for i in range(offsets[w], offsets[w + 1]):
+            h = (h ^ np.uint64(data[i])) * FNV_PRIME
+        out[w] = mix64(h)
+    return out
+
+
 def buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(int64 offsets, uint8 bytes) of a string or large string array, its slice offset applied."""
     _, offs, data = strings.buffers()

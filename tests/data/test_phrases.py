@@ -10,7 +10,7 @@ from gensim.models.phrases import FrozenPhrases
 from gensim.models.phrases import Phrases as GensimPhrases
 
 from streamnlp.cli import main
-from streamnlp.data.phrases import count_all, learn_phrases
+from streamnlp.data.phrases import count_all, learn_phrases, named_pairs
 from streamnlp.data.shards import discover
 from streamnlp.run.config import PhrasesConfig
 
@@ -46,7 +46,8 @@ def test_counts_match_a_plain_counter(shards):
     words = collections.Counter(w for r in rows for w in r.split())
     pairs = collections.Counter((a, b) for r in rows for a, b in zip(r.split(), r.split()[1:]))
     assert dict(zip(c.words["word"].to_pylist(), c.words["count"].to_pylist())) == words
-    assert dict(zip(zip(c.pairs["a"].to_pylist(), c.pairs["b"].to_pylist()), c.pairs["count"].to_pylist())) == pairs
+    a, b, _, _ = named_pairs(c)
+    assert dict(zip(zip(a.to_pylist(), b.to_pylist()), c.pairs["count"].to_pylist())) == pairs
     assert c.tokens == sum(words.values())
 
 
@@ -85,7 +86,8 @@ def test_pruning_bounds_the_tables(shards):
     folder, _ = shards
     c = count_all(discover([folder]), PhrasesConfig(max_vocab_size=500, batch_rows=50), None, "test")
     assert c.words.num_rows + c.pairs.num_rows <= 500 and c.min_reduce > 1
-    assert ("new", "york") in set(zip(c.pairs["a"].to_pylist(), c.pairs["b"].to_pylist()))
+    a, b, _, _ = named_pairs(c)
+    assert ("new", "york") in set(zip(a.to_pylist(), b.to_pylist()))
 
 
 def test_word2vec_trains_on_the_phrases(shards, tmp_path):
