@@ -292,6 +292,8 @@ def predict(starts, words, feats, emb, femb, W1, b1, W2, b2, A, allowed, use_vit
     local = np.empty(maxlen, np.int64)
     for j in range(starts.shape[0] - 1):
         n = starts[j + 1] - starts[j]
+        if n == 0:
+            continue
         for r in range(n):
             rows[r] = starts[j] + r
         gather(rows, n, words, feats, emb, femb, X)

@@ -205,8 +205,9 @@ class TaskConfig:
                                     "(default: all cores; 1 is bit-identical run to run)", type=int, lo=1,
                               aliases=("--workers",))
     seed: int = opt(1, "random seed (initial weights, shuffling)", lo=0)
-    checkpoint_every: float = opt(300.0, "seconds between checkpoints in OUT/checkpoints, at epoch ends (0 = "
-                                         "none); Ctrl-C or SIGTERM also writes one", lo=0.0)
+    checkpoint_every: float = opt(300.0, "seconds between checkpoints in OUT/checkpoints, taken at the next of "
+                                         "an epoch's 20 pieces (0 = none); Ctrl-C or SIGTERM also writes one",
+                                  lo=0.0)
     resume: bool = opt(False, "continue from OUT/checkpoints/ if a checkpoint is there")
     keep_checkpoints: bool = opt(False, "keep OUT/checkpoints when the run finishes")
 

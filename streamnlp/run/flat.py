@@ -9,6 +9,8 @@ class FlatParams:
 
     def __init__(self, spec: list[tuple[str, tuple[int, ...]]], dtype=np.float32, flat: np.ndarray | None = None):
         size = sum(int(np.prod(s)) for _, s in spec)
+        if flat is not None and flat.size != size:
+            raise ValueError(f"{flat.size} parameters where the model has {size}")
         self.flat = np.zeros(size, dtype=dtype) if flat is None else flat
         self.views: dict[str, np.ndarray] = {}
         at = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ import numpy as np
 from ..kernels import sentence as ks
 from ..run.atomic import atomic_write
 from ..run.config import ClassifierConfig, make_config, to_json
-from ..run.errors import UserError
+from ..run.errors import UserError, short_cause
 from ..run.flat import FlatParams
 from .features import Index, norm
 
@@ -156,14 +157,19 @@ def load_classifier(run_dir: str) -> SentenceClassifier:
     if not os.path.exists(path):
         raise UserError(f"{run_dir}: no model.npz; pass the --out folder of a finished `stream-train classifier` "
                         "run")
-    with np.load(path) as z:
-        if "names" not in z.files or "allowed" in z.files:
-            raise UserError(f"{path}: not a classifier's model; pass a `stream-train classifier` run folder")
-        cfg = make_config(ClassifierConfig, json.loads(z["config"].tobytes().decode()))
-        names = json.loads(z["names"].tobytes().decode())
-        flat, weight = z["params"], z["weight"]
-    return SentenceClassifier(cfg, Index(names["words"]), names["labels"], names["dim"], flat=flat,
-                              ngrams=Index(names["ngrams"]), weight=weight)
+    try:
+        with np.load(path) as z:
+            if "names" not in z.files or "allowed" in z.files:
+                raise UserError(f"{path}: not a classifier's model; pass a `stream-train classifier` run folder")
+            cfg = make_config(ClassifierConfig, json.loads(z["config"].tobytes().decode()))
+            names = json.loads(z["names"].tobytes().decode())
+            flat, weight = z["params"], z["weight"]
+        return SentenceClassifier(cfg, Index(names["words"]), names["labels"], names["dim"], flat=flat,
+                                  ngrams=Index(names["ngrams"]), weight=weight)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        if isinstance(e, UserError):
+            raise
+        raise UserError(f"{path}: unreadable model ({short_cause(e, path)}); train it again") from None
 
 
 def idf(rows: int, sentences: Sequence[np.ndarray]) -> np.ndarray:

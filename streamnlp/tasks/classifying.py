@@ -82,6 +82,8 @@ def train_classifier(train: str, out: str, **config: Any) -> SentenceClassifier:
     t_start = time.perf_counter()
     cfg, _, ckpt_dir, saved = rundir.start_run(ClassifierConfig, train, out, config)
     texts, labels = read_labelled(train, cfg.text_column, cfg.label_column)
+    if len(set(labels)) < 2:
+        raise UserError(f"{train}: every sentence has the label {labels[0]!r}; a classifier needs two or more")
     if cfg.folds == 1 or cfg.folds > len(texts):
         raise UserError(f"--folds {cfg.folds}: give 2 to {len(texts)} folds (the sentences of {train}), or 0")
     dev = read_labelled(cfg.dev, cfg.text_column, cfg.label_column) if cfg.dev else None

@@ -59,7 +59,7 @@ def word_table(train_words: Iterable[Sequence[str]], vectors: KeyedVectors | Non
     occurrence of a normal form winning) and its table: vectors' rows scaled so that their values' standard
     deviation is sd, the random rows' scale; others N(0, sd^2). Returns (index, table, rows from the vectors)."""
     counted = Index.counted(([norm(w) for w in s] for s in train_words), min_count)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, 0])  # a stream of its own: the models draw theirs from the seed
     if vectors is None:
         return counted, (rng.standard_normal((len(counted), dim)) * sd).astype(np.float32), 0
     known: dict[str, int] = {}

@@ -195,6 +195,7 @@ def _read_rows(path: str, word_column: Column, tag_column: Column | None, featur
     flags = [("--word-column", word_column), ("--tag-column", tag_column)] + \
         [("--feature-column", c) for c in feature_columns]
     picked = [(flag, _pick(table, path, flag, c)) for flag, c in flags if c is not None]
+    _distinct(path, picked)
     columns = [_token_lists(table, path, name) for _, name in picked]
     out = Tagged([], [], [[] for _ in feature_columns])
     for row, values in enumerate(zip(*columns), 1):
@@ -210,6 +211,18 @@ def _read_rows(path: str, word_column: Column, tag_column: Column | None, featur
         for k, feature in enumerate(values[2 if tag_column is not None else 1:]):
             out.features[k].append(feature)
     return out
+
+
+def _distinct(path: str, picked: Sequence[tuple[str, object]]) -> None:
+    """The tags' column may be neither the words' nor a feature's (a feature that is the tag would score the
+    model on the answer)."""
+    seen: dict[object, str] = {}
+    for flag, column in picked:
+        if column is None:
+            continue
+        if column in seen and "--tag-column" in (flag, seen[column]):
+            raise UserError(f"{flag} and {seen[column]} name the same column of {path}; give the tags' own column")
+        seen.setdefault(column, flag)
 
 
 def _index(path: str, flag: str, column: Column, width: int) -> int:
@@ -253,6 +266,8 @@ def _read_conll(path: str, word_column: Column, tag_column: Column | None, featu
     w = _index(path, "--word-column", word_column, width)
     t = None if tag_column is None else _index(path, "--tag-column", tag_column, width)
     fs = [_index(path, "--feature-column", c, width) for c in feature_columns]
+    _distinct(path, [("--word-column", w % width), ("--tag-column", None if t is None else t % width),
+                     *(("--feature-column", f % width) for f in fs)])
     return Tagged([[tok[w] for tok in s] for s in sentences],
                   [[] if t is None else [tok[t] for tok in s] for s in sentences],
                   [[[tok[f] for tok in s] for s in sentences] for f in fs])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ import numpy as np
 from ..kernels import window as kw
 from ..run.atomic import atomic_write
 from ..run.config import TaggerConfig, make_config, to_json
-from ..run.errors import UserError
+from ..run.errors import UserError, short_cause
 from ..run.flat import FlatParams
 from .features import Index, caps, norm, suffix, windows
 from .labelled import Tagged
@@ -69,6 +70,10 @@ def allowed_transitions(tags: Sequence[str], train_tags: Sequence[Sequence[str]]
                 ok[i, k] = open_prev and prev[2:] == t[2:]
             elif iobes and open_prev:
                 ok[i, k] = False
+    row = {t: i for i, t in enumerate(tags)}
+    for seq in train_tags:  # tags that break the scheme somewhere: constrain nothing
+        if any(not ok[K if j == 0 else row[seq[j - 1]], row[t]] for j, t in enumerate(seq)):
+            return np.ones((K + 1, K), dtype=np.bool_)
     return ok
 
 
@@ -202,12 +207,17 @@ def load_tagger(run_dir: str) -> WindowTagger:
     path = os.path.join(run_dir, "model.npz")
     if not os.path.exists(path):
         raise UserError(f"{run_dir}: no model.npz; pass the --out folder of a finished `stream-train tagger` run")
-    with np.load(path) as z:
-        if "names" not in z.files or "allowed" not in z.files:
-            raise UserError(f"{path}: not a tagger's model; pass a `stream-train tagger` run folder")
-        cfg = make_config(TaggerConfig, json.loads(z["config"].tobytes().decode()))
-        names = json.loads(z["names"].tobytes().decode())
-        flat, allowed = z["params"], z["allowed"]
-    features = [Index(v) for v in names["features"]]
-    return WindowTagger(cfg, Index(names["words"]), features, names["tags"], allowed, names["dim"], flat=flat)
+    try:
+        with np.load(path) as z:
+            if "names" not in z.files or "allowed" not in z.files:
+                raise UserError(f"{path}: not a tagger's model; pass a `stream-train tagger` run folder")
+            cfg = make_config(TaggerConfig, json.loads(z["config"].tobytes().decode()))
+            names = json.loads(z["names"].tobytes().decode())
+            flat, allowed = z["params"], z["allowed"]
+        features = [Index(v) for v in names["features"]]
+        return WindowTagger(cfg, Index(names["words"]), features, names["tags"], allowed, names["dim"], flat=flat)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        if isinstance(e, UserError):
+            raise
+        raise UserError(f"{path}: unreadable model ({short_cause(e, path)}); train it again") from None
 

@@ -17,7 +17,7 @@ from ..run.threads import passive_openmp, threads_or_default
 from ..vectors.keyed import load_vectors
 from . import sgd
 from .features import CAPS, Index, suffix, word_table
-from .labelled import Tagged, read_tagged
+from .labelled import Tagged, _kind, _lines, read_tagged
 from .score import is_chunk_tagset, phrase_scores, token_accuracy
 from .tagger import WindowTagger, allowed_transitions, column
 
@@ -58,6 +58,10 @@ def train_tagger(train: str, out: str, **config: Any) -> WindowTagger:
     passive_openmp()
     t_start = time.perf_counter()
     cfg, _, ckpt_dir, saved = rundir.start_run(TaggerConfig, train, out, config)
+    negative = [c for c in cfg.feature_column or [] if isinstance(column(c), int) and column(c) < 0]
+    if negative:
+        raise UserError(f"--feature-column {negative[0]}: count feature columns from 0 (text to tag has no tag "
+                        "column, so a column counted from the end would name another one there)")
     data = read_for(cfg, train)
     dev = read_for(cfg, cfg.dev) if cfg.dev else None
     model, from_vectors = build(cfg, data)
@@ -101,8 +105,9 @@ def tag_file(model: WindowTagger, path: str) -> tuple[list[list[str]], list[list
     cfg = model.cfg
     columns = looks_like_columns(path)
     if model.n_columns and not columns:
-        raise UserError(f"{path}: this tagger reads column(s) {', '.join(cfg.feature_column or [])} beside the "
-                        "words; give CoNLL columns (a token a line, a blank line between sentences)")
+        named = ", ".join(map(str, cfg.feature_column or []))
+        raise UserError(f"{path}: this tagger reads column(s) {named} beside the words; give CoNLL columns (a "
+                        "token a line, a blank line between sentences)")
     if columns:
         data = read_for(cfg, path, tagged=False)
     else:
@@ -111,24 +116,22 @@ def tag_file(model: WindowTagger, path: str) -> tuple[list[list[str]], list[list
 
 
 def looks_like_columns(path: str) -> bool:
-    """A row file, or a text file that reads as CoNLL: a -DOCSTART- line or a blank line between its first
-    non-blank lines, each of which has the same number of columns."""
-    if path.endswith((".parquet", ".arrow", ".feather", ".jsonl", ".json", ".ndjson")):
+    """A row file or a .conllu file, or a text file that reads as CoNLL: a -DOCSTART- line, or first lines
+    (up to the first blank one; comment lines aside) that are two or more, all with the same number of columns."""
+    if _kind(path) != "text":
         return True
     widths: list[int] = []
-    blank = False
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for i, line in enumerate(f):
-            cols = line.split()
-            if not cols:
-                blank = bool(widths)
-            elif cols[0] == "-DOCSTART-":
-                return True
-            else:
-                widths.append(len(cols))
-            if i > 1000 or (blank and widths):
+    for line in _lines(path)[:1000]:
+        cols = line.split()
+        if not cols:
+            if widths:
                 break
-    return blank and len(set(widths)) == 1
+            continue
+        if cols[0] == "-DOCSTART-":
+            return True
+        if not cols[0].startswith("#"):
+            widths.append(len(cols))
+    return len(widths) >= 2 and len(set(widths)) == 1
 
 
 def write_tagged(out: Any, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> None:

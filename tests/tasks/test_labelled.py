@@ -46,10 +46,14 @@ def test_conll_columns_docstart_and_negative_indexes(tmp_path):
     assert t.words == [["He", "reckons", "."], ["The", "pound"], ["It"]]
     assert t.tags == [["B-NP", "B-VP", "O"], ["B-NP", "I-NP"], ["B-NP"]]
     assert len(t) == 3 and t.n_tokens == 6 and t.features == []
-    pos = read_tagged(path, word_column=-3, tag_column=1, feature_columns=[-1, 1])
+    pos = read_tagged(path, word_column=-3, tag_column=1, feature_columns=[-1])
     assert pos.words == t.words
     assert pos.tags == [["PRP", "VBZ", "."], ["DT", "NN"], ["PRP"]]
-    assert pos.features == [t.tags, pos.tags]
+    assert pos.features == [t.tags]
+    with pytest.raises(UserError, match="--feature-column and --tag-column name the same column"):
+        read_tagged(path, tag_column=1, feature_columns=[-2])  # the tags as a feature would score on the answer
+    with pytest.raises(UserError, match="--tag-column and --word-column"):
+        read_tagged(path, tag_column=-3)
 
 
 def test_conll_untagged_and_gzip(tmp_path):
@@ -86,9 +90,11 @@ def test_parquet_list_columns_by_name_and_by_index(tmp_path):
                              "chunk_tags": [["B-NP", "I-NP"], ["O"]]}), path)
     t = read_tagged(path)  # the first and the last list column; "id" is no list column
     assert t.words == [["a", "b"], ["c"]] and t.tags == [["B-NP", "I-NP"], ["O"]]
-    by_name = read_tagged(path, word_column="tokens", tag_column="pos_tags", feature_columns=["chunk_tags", 1])
+    by_name = read_tagged(path, word_column="tokens", tag_column="pos_tags", feature_columns=["chunk_tags"])
     assert by_name.tags == [["X", "Y"], ["Z"]]
-    assert by_name.features == [t.tags, by_name.tags]
+    assert by_name.features == [t.tags]
+    with pytest.raises(UserError, match="same column"):
+        read_tagged(path, word_column="tokens", tag_column="pos_tags", feature_columns=[1])
 
 
 def test_hugging_face_class_labels_read_as_names(tmp_path):
