@@ -147,7 +147,7 @@ def cmd_vocab(args: argparse.Namespace) -> int:
 
 
 def cmd_phrases(args: argparse.Namespace) -> int:
-    from .data.phrases import learn_phrases
+    from .data.phrasecount import learn_phrases
     learn_phrases(args.inputs, args.out, **config_values(args, PhrasesConfig))
     with open(f"{args.out}/metrics.json") as f:
         m = json.load(f)

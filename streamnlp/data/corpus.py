@@ -174,20 +174,26 @@ def token_settings(cfg: CorpusConfig) -> dict:
     return found
 
 
-_MODELS: dict[str, tuple[str, Phrases]] = {}
+_MODELS: dict[tuple, tuple[str, Phrases]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
 def phrases_model(path: str) -> tuple[str, Phrases]:
-    """(content hash, model) of the phrases run at `path`, read once per process."""
+    """(hash of its phrases and delimiter, model) of the phrases run at `path`, read again only when its file
+    changed."""
+    file = os.path.join(path, PHRASES_FILE) if os.path.isdir(path) else path
+    try:
+        st = os.stat(file)
+    except OSError:
+        st = None
+    key = (os.path.realpath(file), st and st.st_mtime_ns, st and st.st_size)
     with _MODELS_LOCK:
-        if path not in _MODELS:
+        if key not in _MODELS:
             model = Phrases.load(path)
-            file = os.path.join(path, PHRASES_FILE) if os.path.isdir(path) else path
             with open(file, "rb") as f:
-                digest = hashlib.sha1(f.read()).hexdigest()
-            _MODELS[path] = (digest, model)
-        return _MODELS[path]
+                digest = hashlib.sha1(f.read() + model.delimiter.encode()).hexdigest()
+            _MODELS[key] = (digest, model)
+        return _MODELS[key]
 
 
 def plain_ascii(texts: pa.Array) -> bool:

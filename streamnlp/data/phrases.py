@@ -1,157 +1,21 @@
-"""Phrases (word2phrase, gensim's Phrases): one streaming pass counts words and the pairs of words that follow each
-other in a row, scores the pairs as gensim does, and keeps those above the threshold; a phrases model then joins
-them (`new_york`) as any corpus is read, greedily from the left, a level at a time (a second pass finds phrases
-of phrases: trigrams and more).
-
-Counts live in Arrow tables merged by addition, pruned as the vocabulary's are (a table that outgrows
-max_vocab_size drops the entries seen fewer than min_reduce times, min_reduce rising by one), so memory stays
-bounded; pairs are counted per batch on the batch's dictionary codes and merged by their two words.
-"""
+"""A phrases model (stream-train phrases' OUT/phrases.tsv): levels of word pairs with their counts and scores,
+joined into one token each (`new_york`) as a corpus is read, greedily from the left, a level at a time.
+data/phrasecount.py finds them."""
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from numba import njit
 
-from ..kernels.common import JIT
-from ..kernels.strings import buffers, hash_strings
+from ..kernels.phrases import join_pairs
 from ..run.atomic import atomic_write
 from ..run.errors import UserError
-from ..run.threads import map_shards
-from .shards import Shard, unit_bytes, units
 
-WORDS = pa.schema([("h", pa.uint64()), ("word", pa.string()), ("count", pa.int64())])
-PAIRS = pa.schema([("ha", pa.uint64()), ("hb", pa.uint64()), ("count", pa.int64())])
-COMPACT_ROWS = 1 << 21
 FILE = "phrases.tsv"
-
-
-@dataclass
-class PairCounts:
-    """Word counts (each word with its 64-bit hash) and pair counts keyed by the two words' hashes: integer
-    keys merge faster than strings (realtext, 2 threads, in process: 3.3 -> 1.8 s). A collision of two words'
-    hashes is detected (scores() refuses), never silently merged."""
-    words: pa.Table
-    pairs: pa.Table
-    tokens: int = 0
-    min_reduce: int = 1
-
-
-def _sum(tables: list[pa.Table], keys: list[str]) -> pa.Table:
-    return pa.concat_tables(tables).group_by(keys).aggregate([("count", "sum")]).rename_columns([*keys, "count"])
-
-
-def _prune(c: PairCounts, words: list[pa.Table], pairs: list[pa.Table], max_size: int) -> None:
-    """Fold the pending tables in; while words and pairs together outgrow max_size, drop the rare ones."""
-    c.words = _sum([c.words, *words], ["h", "word"])
-    c.pairs = _sum([c.pairs, *pairs], ["ha", "hb"])
-    while c.words.num_rows + c.pairs.num_rows > max_size:
-        c.words = c.words.filter(pc.greater_equal(c.words["count"], c.min_reduce))
-        c.pairs = c.pairs.filter(pc.greater_equal(c.pairs["count"], c.min_reduce))
-        c.min_reduce += 1
-
-
-@njit(**JIT)
-def _pair_codes(idx, lengths, n_words):
-    """a * n_words + b for every two codes that follow each other within a row."""
-    out = np.empty(max(idx.shape[0] - 1, 0), np.int64)
-    n = 0
-    at = 0
-    for r in range(lengths.shape[0]):
-        for t in range(at, at + lengths[r] - 1):
-            out[n] = np.int64(idx[t]) * n_words + idx[t + 1]
-            n += 1
-        at += lengths[r]
-    return out[:n]
-
-
-def count_batch(flat: pa.Array, lengths: np.ndarray) -> tuple[pa.Table, pa.Table]:
-    """The word counts and the pair counts of one batch of tokens (`lengths` tokens a row)."""
-    words = pc.dictionary_encode(flat)
-    idx = words.indices.to_numpy().astype(np.int64)
-    dic = words.dictionary.cast(pa.string())
-    h = hash_strings(*buffers(dic))
-    n_words = np.bincount(idx, minlength=len(dic))
-    codes, n_pairs = np.unique(_pair_codes(idx, lengths.astype(np.int64), len(dic)), return_counts=True)
-    return (pa.table([pa.array(h), dic, pa.array(n_words, pa.int64())], schema=WORDS),
-            pa.table([pa.array(h[codes // len(dic)]), pa.array(h[codes % len(dic)]), pa.array(n_pairs, pa.int64())],
-                     schema=PAIRS))
-
-
-def count_unit(unit: list[Shard], cfg, model: Phrases | None) -> PairCounts:
-    """Map step: the counts of one unit of shards, its tokens joined by `model` first (a later pass)."""
-    from .corpus import read_unit, tokenize
-    c = PairCounts(WORDS.empty_table(), PAIRS.empty_table())
-    words: list[pa.Table] = []
-    pairs: list[pa.Table] = []
-    held = 0
-    for texts in read_unit(unit, cfg):
-        flat, lengths = tokenize(texts, cfg, phrases=model)
-        c.tokens += len(flat)
-        w, p = count_batch(flat, lengths)
-        words.append(w)
-        pairs.append(p)
-        held += w.num_rows + p.num_rows
-        if held > max(COMPACT_ROWS, cfg.max_vocab_size):
-            _prune(c, words, pairs, cfg.max_vocab_size)
-            words, pairs, held = [], [], c.words.num_rows + c.pairs.num_rows
-    _prune(c, words, pairs, cfg.max_vocab_size)
-    return c
-
-
-def count_all(shards: list[Shard], cfg, model: Phrases | None, desc: str) -> PairCounts:
-    """Reduce step: the units' counts added as they come, compacted and pruned in bounded memory."""
-    us = units(shards)
-    out = PairCounts(WORDS.empty_table(), PAIRS.empty_table())
-    words: list[pa.Table] = []
-    pairs: list[pa.Table] = []
-    held = 0
-    for part in map_shards(lambda u: count_unit(u, cfg, model), us, cfg.threads, desc, unit_bytes(us)):
-        out.tokens += part.tokens
-        out.min_reduce = max(out.min_reduce, part.min_reduce)
-        words.append(part.words)
-        pairs.append(part.pairs)
-        held += part.words.num_rows + part.pairs.num_rows
-        if held > max(COMPACT_ROWS, cfg.max_vocab_size):
-            _prune(out, words, pairs, cfg.max_vocab_size)
-            words, pairs, held = [], [], out.words.num_rows + out.pairs.num_rows
-    _prune(out, words, pairs, cfg.max_vocab_size)
-    if out.tokens == 0:
-        raise UserError(f"{shards[0].path}: the corpus holds no tokens; check the files and --text-column")
-    return out
-
-
-def named_pairs(c: PairCounts) -> tuple[pa.Array, pa.Array, np.ndarray, np.ndarray]:
-    """(a, b, n_a, n_b) of every counted pair: its words and their counts, looked up by hash. A pair one of
-    whose words was pruned is dropped from the result's rows by the caller (n 0)."""
-    if pc.count_distinct(c.words["h"]).as_py() != c.words.num_rows:
-        raise RuntimeError("two words share a 64-bit hash; the phrases pass cannot tell them apart")
-    at_a = pc.index_in(c.pairs["ha"], value_set=c.words["h"])
-    at_b = pc.index_in(c.pairs["hb"], value_set=c.words["h"])
-    n_a = pc.fill_null(pc.take(c.words["count"], at_a), 0).to_numpy(zero_copy_only=False).astype(np.float64)
-    n_b = pc.fill_null(pc.take(c.words["count"], at_b), 0).to_numpy(zero_copy_only=False).astype(np.float64)
-    return pc.take(c.words["word"], at_a), pc.take(c.words["word"], at_b), n_a, n_b
-
-
-def scores(c: PairCounts, scoring: str, min_count: int) -> tuple[pa.Array, pa.Array, np.ndarray]:
-    """(a, b, score) of every pair, scored as gensim's scorers do: default (word2phrase's) (n_ab - min_count) /
-    (n_a n_b) * vocabulary size (words and pairs counted, gensim's len(vocab)); npmi ln(p_ab / (p_a p_b)) /
-    -ln(p_ab), -inf below min_count. A pair whose word was pruned scores -inf."""
-    a, b, n_a, n_b = named_pairs(c)
-    n_ab = c.pairs["count"].to_numpy().astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if scoring == "npmi":
-            total = float(c.tokens)
-            p_ab = n_ab / total
-            s = np.where(n_ab >= min_count, np.log(p_ab / ((n_a / total) * (n_b / total))) / -np.log(p_ab), -np.inf)
-        else:
-            s = (n_ab - min_count) / (n_a * n_b) * (c.words.num_rows + c.pairs.num_rows)
-    return a, b, np.where((n_a > 0) & (n_b > 0), s, -np.inf)
+HEADER = ["level", "a", "b", "count", "score"]
 
 
 class Phrases:
@@ -186,14 +50,14 @@ class Phrases:
             in_a = pc.fill_null(pc.index_in(dic, value_set=firsts), -1).to_numpy().astype(np.int64)
             in_b = pc.fill_null(pc.index_in(dic, value_set=seconds), -1).to_numpy().astype(np.int64)
             idx = words.indices.to_numpy().astype(np.int64)
-            out, lengths = _join(idx, lengths.astype(np.int64), in_a[idx], in_b[idx], keys, order, len(seconds),
-                                 len(dic))
+            out, lengths = join_pairs(idx, lengths.astype(np.int64), in_a[idx], in_b[idx], keys, order,
+                                      len(seconds), len(dic))
             flat = pc.take(pa.concat_arrays([dic, joined.cast(dic.type)]), pa.array(out))
         return flat, lengths
 
     def save(self, folder: str) -> None:
         with atomic_write(os.path.join(folder, FILE), "w") as f:
-            f.write("level\ta\tb\tcount\tscore\n")
+            f.write("\t".join(HEADER) + "\n")
             for level, t in enumerate(self.levels, 1):
                 for a, b, n, s in zip(*(t[k].to_pylist() for k in ("a", "b", "count", "score"))):
                     f.write(f"{level}\t{a}\t{b}\t{n}\t{s!r}\n")
@@ -206,13 +70,16 @@ class Phrases:
         levels: dict[int, list[tuple]] = {}
         with open(path, encoding="utf-8") as f:
             header = f.readline().rstrip("\n").split("\t")
-            if header != ["level", "a", "b", "count", "score"]:
+            if header != HEADER:
                 raise UserError(f"--phrases {path}: not a phrases file; pass a `stream-train phrases` run folder")
             for lineno, line in enumerate(f, 2):
                 parts = line.rstrip("\n").split("\t")
-                if len(parts) != 5:
-                    raise UserError(f"--phrases {path}:{lineno}: {len(parts)} fields, not 5; re-create the file")
-                levels.setdefault(int(parts[0]), []).append((parts[1], parts[2], int(parts[3]), float(parts[4])))
+                try:
+                    if len(parts) != 5:
+                        raise ValueError(f"{len(parts)} fields, not 5")
+                    levels.setdefault(int(parts[0]), []).append((parts[1], parts[2], int(parts[3]), float(parts[4])))
+                except ValueError as e:
+                    raise UserError(f"--phrases {path}:{lineno}: {e}; re-create the file") from None
         delimiter = "_"
         meta = os.path.join(os.path.dirname(path), "config.json")
         if os.path.exists(meta):
@@ -225,75 +92,3 @@ def table(rows: list[tuple]) -> pa.Table:
     cols = list(zip(*rows)) if rows else [[], [], [], []]
     return pa.table({"a": pa.array(cols[0], pa.string()), "b": pa.array(cols[1], pa.string()),
                      "count": pa.array(cols[2], pa.int64()), "score": pa.array(cols[3], pa.float64())})
-
-
-@njit(**JIT)
-def _join(idx, lengths, ua, ub, keys, order, n_seconds, n_dic):
-    """Greedy from the left within each row: a token and the next form a phrase when their pair key is in
-    `keys` (sorted): the two become phrase order[k]'s token (n_dic + its row in the phrase list)."""
-    out = np.empty(idx.shape[0], np.int64)
-    new_lengths = np.empty(lengths.shape[0], np.int64)
-    n = 0
-    at = 0
-    for r in range(lengths.shape[0]):
-        start = n
-        t = at
-        end = at + lengths[r]
-        while t < end:
-            if t + 1 < end and ua[t] >= 0 and ub[t + 1] >= 0:
-                key = ua[t] * max(n_seconds, 1) + ub[t + 1]
-                k = np.searchsorted(keys, key)
-                if k < keys.shape[0] and keys[k] == key:
-                    out[n] = n_dic + order[k]
-                    n += 1
-                    t += 2
-                    continue
-            out[n] = idx[t]
-            n += 1
-            t += 1
-        new_lengths[r] = n - start
-        at = end
-    return out[:n], new_lengths
-
-
-def find_phrases(c: PairCounts, scoring: str, min_count: int, threshold: float) -> pa.Table:
-    """The pairs scoring above the threshold (a, b, count, score), best first (ties by their words)."""
-    a, b, s = scores(c, scoring, min_count)
-    keep = pa.array(s > threshold)
-    t = pa.table({"a": a.filter(keep), "b": b.filter(keep), "count": c.pairs["count"].filter(keep),
-                  "score": pa.array(s[s > threshold], pa.float64())})
-    return t.sort_by([("score", "descending"), ("a", "ascending"), ("b", "ascending")])
-
-
-def npmi_ok(threshold: float, scoring: str) -> None:
-    if scoring == "npmi" and not -1.0 <= threshold <= 1.0:
-        raise UserError(f"--threshold {threshold}: npmi scores lie in [-1, 1]; pick a threshold there")
-
-
-def learn_phrases(inputs: list[str] | str, out: str, **config) -> Phrases:
-    """`stream-train phrases`: --passes counting passes over `inputs`, each on the tokens joined by the levels
-    found before it; writes OUT/phrases.tsv, config.json and metrics.json; returns the model."""
-    import time
-
-    from ..run.config import PhrasesConfig, make_config, to_json
-    from ..run.rundir import prepare, write_run_files
-    from .shards import discover
-    t0 = time.perf_counter()
-    cfg = make_config(PhrasesConfig, config)
-    npmi_ok(cfg.threshold, cfg.scoring)
-    prepare(out)
-    shards = discover([inputs] if isinstance(inputs, str) else list(inputs))
-    model = Phrases([], cfg.delimiter)
-    per_pass = []
-    for k in range(cfg.passes):
-        t = time.perf_counter()
-        counts = count_all(shards, cfg, model if len(model) else None, f"phrases, pass {k + 1}/{cfg.passes}")
-        found = find_phrases(counts, cfg.scoring, cfg.min_count, cfg.threshold)
-        model = Phrases([*model.levels, found], cfg.delimiter)
-        per_pass.append({"seconds": round(time.perf_counter() - t, 3), "tokens": counts.tokens,
-                         "words": counts.words.num_rows, "pairs": counts.pairs.num_rows, "phrases": found.num_rows,
-                         "min_reduce": counts.min_reduce})
-    model.save(out)
-    write_run_files(out, to_json(cfg), {"seconds": round(time.perf_counter() - t0, 3), "passes": per_pass,
-                                        "phrases": len(model)})
-    return model

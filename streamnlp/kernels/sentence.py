@@ -11,7 +11,7 @@ from numba import njit
 
 from .common import JIT, below, next_u64, stream_seed, uniform
 from .gru import gru_backward, gru_forward
-from .window import forward, token_loss
+from .window import forward, subtract, token_loss
 
 DROP_STREAM = 2  # word dropout's draws
 
@@ -138,14 +138,6 @@ def gru_rows_step(sents, ids, starts, L, dX, emb, scale):
 
 
 @njit(**JIT)
-def _subtract(p, g, scale):
-    p = p.reshape(-1)
-    g = g.reshape(-1)
-    for i in range(p.shape[0]):
-        p[i] -= scale * g[i]
-
-
-@njit(**JIT)
 def dropped(sents, ids, starts, drop, state, kids, kstarts):
     """Word dropout (Iyyer et al. 2015): each row of the batch's sentences kept with probability 1 - drop (at least
     one a sentence), copied into kids with offsets kstarts. Returns the generator state."""
@@ -201,10 +193,10 @@ def train_mean(batches, bstarts, members, ids, starts, labels, emb, weight, W1, 
         scale = lr / n
         if train_words:
             mean_rows_step(here, kids, kstarts, weight, dX, emb, scale)
-        _subtract(W1, dW1, scale)
-        _subtract(b1, db1, scale)
-        _subtract(W2, dW2, scale)
-        _subtract(b2, db2, scale)
+        subtract(W1, dW1, scale)
+        subtract(b1, db1, scale)
+        subtract(W2, dW2, scale)
+        subtract(b2, db2, scale)
         count += n
     return total, count
 
@@ -231,10 +223,10 @@ def train_gru(batches, bstarts, members, ids, starts, labels, emb, Wx, bx, U, W2
         scale = lr / B
         if train_words:
             gru_rows_step(sents, ids, starts, L, dX, emb, scale)
-        _subtract(Wx, dWx, scale)
-        _subtract(bx, dbx, scale)
-        _subtract(U, dU, scale)
-        _subtract(W2, dW2, scale)
-        _subtract(b2, db2, scale)
+        subtract(Wx, dWx, scale)
+        subtract(bx, dbx, scale)
+        subtract(U, dU, scale)
+        subtract(W2, dW2, scale)
+        subtract(b2, db2, scale)
         count += B
     return total, count

@@ -204,7 +204,8 @@ def scatter_step(rows, n, words, feats, dX, emb, femb, scale, train_words):
 
 
 @njit(**JIT)
-def _subtract(p, g, scale):
+def subtract(p, g, scale):
+    """p -= scale * g, elementwise (any shape)."""
     p = p.reshape(-1)
     g = g.reshape(-1)
     for i in range(p.shape[0]):
@@ -244,12 +245,12 @@ def train_sentences(order, batch, maxlen, starts, words, feats, tags, emb, femb,
                                viterbi, X, Hb, Sc, y, dS, D2, dX, dW1, db1, dW2, db2, dA)
         scale = lr / n
         scatter_step(rows, n, words, feats, dX, emb, femb, scale, train_words)
-        _subtract(W1, dW1, scale)
-        _subtract(b1, db1, scale)
-        _subtract(W2, dW2, scale)
-        _subtract(b2, db2, scale)
+        subtract(W1, dW1, scale)
+        subtract(b1, db1, scale)
+        subtract(W2, dW2, scale)
+        subtract(b2, db2, scale)
         if viterbi:
-            _subtract(A, dA, scale)
+            subtract(A, dA, scale)
         tokens += n
     return total, tokens
 

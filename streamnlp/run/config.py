@@ -55,6 +55,8 @@ class VocabConfig(CorpusConfig):
 @dataclass
 class PhrasesConfig(VocabConfig):
     """Phrase detection: word2phrase's and gensim's Phrases' scores and defaults."""
+    min_count: int = opt(5, "a pair seen this many times or fewer scores below 0 (default scoring: subtracted from "
+                            "its count; npmi: pairs seen fewer times are dropped), as gensim's", lo=1)
     threshold: float = opt(10.0, "keep the word pairs scoring above this (npmi: in [-1, 1])", lo=-1e12)
     scoring: str = opt("default", "default: word2phrase's (n_ab - min_count) / (n_a n_b) x vocabulary size; npmi: "
                                   "normalized pointwise mutual information", choices=("default", "npmi"))

@@ -5,6 +5,7 @@ prefetch thread while the kernel (which releases the GIL) trains on the previous
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -160,7 +161,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     """Train skip-gram or CBOW on the shards named by `inputs`, write the run into `out`, return the vectors."""
     t_start = time.perf_counter()
     cfg, inputs, ckpt_dir, saved = rundir.start_run(Word2VecConfig, inputs, out, config)
-    earlier_run = EarlierRun(cfg.init, cfg.dim) if cfg.init else None
+    earlier_run = EarlierRun(cfg.init, cfg) if cfg.init and saved is None else None
     compiling = in_background(warm_up, cfg)  # Arrow's passes leave the GIL free most of the time
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg, resume=saved[1] if saved is not None else None,
                                             base=earlier_run.vocab if earlier_run else None)
@@ -198,7 +199,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         seconds = time.perf_counter() - t_start
         metrics = {
             "model": cfg.model, "tokens": vocab.total_tokens - (earlier_run.vocab.total_tokens if earlier_run else 0),
-            "trained_tokens": corpus.n_tokens,
+            "trained_tokens": corpus.n_tokens, "vocab_tokens": vocab.total_tokens,
             "vocab_size": len(vocab), "epochs": cfg.epochs, "threads": threads,
             **rundir.run_times(seconds, train_seconds, earlier),
             "words_per_s": round((vocab.total_tokens - (earlier_run.vocab.total_tokens if earlier_run else 0))
@@ -220,13 +221,23 @@ class EarlierRun:
     weights from its kept checkpoint (--keep-checkpoints) when there is one, else they start at zero, as a new
     run's do."""
 
-    def __init__(self, folder: str, dim: int):
+    def __init__(self, folder: str, cfg: Word2VecConfig):
         from ..data.vocab import Vocab
-        paths = [os.path.join(folder, n) for n in ("vocab.tsv", "vectors.bin")]
+        dim = cfg.dim
+        paths = [os.path.join(folder, n) for n in ("vocab.tsv", "vectors.bin", "config.json", "metrics.json")]
         if not all(os.path.exists(p) for p in paths):
-            raise UserError(f"--init {folder}: no vocab.tsv and vectors.bin; pass the --out folder of a finished "
-                            "word2vec run")
-        self.vocab = Vocab.load(paths[0])
+            raise UserError(f"--init {folder}: no vocab.tsv, vectors.bin, config.json and metrics.json; pass the "
+                            "--out folder of a finished word2vec run")
+        with open(paths[2]) as f:
+            before = json.load(f)
+        with open(paths[3]) as f:
+            m = json.load(f)
+        tokens = m.get("vocab_tokens", m.get("tokens"))  # every token its counts come from (--init's too)
+        for key in ("text_column", "lowercase", "token_pattern", "phrases"):
+            if before.get(key) != getattr(cfg, key):
+                raise UserError(f"--init {folder}: that run read its text with --{key.replace('_', '-')} "
+                                f"{before.get(key)!r}, not {getattr(cfg, key)!r}; read the new shards the same way")
+        self.vocab = Vocab.load(paths[0], total_tokens=tokens)
         words, self.syn0 = w2vfile.read_binary(paths[1])
         if words != self.vocab.words or self.syn0.shape[1] != dim:
             raise UserError(f"--init {folder}: its vectors ({self.syn0.shape[1]} dims) do not match its vocab.tsv or "

@@ -10,7 +10,7 @@ from gensim.models.phrases import FrozenPhrases
 from gensim.models.phrases import Phrases as GensimPhrases
 
 from streamnlp.cli import main
-from streamnlp.data.phrases import count_all, learn_phrases, named_pairs
+from streamnlp.data.phrasecount import count_all, learn_phrases, named_pairs
 from streamnlp.data.shards import discover
 from streamnlp.run.config import PhrasesConfig
 
