@@ -36,6 +36,7 @@ from streamnlp.run.rundir import make_config  # noqa: E402
 from streamnlp.vectors.keyed import KeyedVectors  # noqa: E402
 
 NO_TRACE, NO_TRACE_N = np.zeros((0, 0, 2), np.int32), np.zeros(0, np.int64)
+NO_TREE = (np.zeros((0, 1), np.int32), np.zeros((0, 1), np.uint8), np.zeros(0, np.int32))
 
 
 def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int) -> np.ndarray:
@@ -60,7 +61,7 @@ def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int)
                                 epoch, uid, V, hot, hot_out, 1 << 40)
                     worker(0, np.zeros(1, np.int64), step, ids, offsets, np.array([s0, s1], np.int64), max_len, syn0,
                            syn1, base0, base1, keep, prob, alias, np.zeros(1), np.zeros(1, np.int64), NO_TRACE,
-                           NO_TRACE_N)
+                           NO_TRACE_N, *NO_TREE)
                     uid += 1
                     change0 += syn0[:hot] - start0
                     change1 += syn1[:hot_out] - start1

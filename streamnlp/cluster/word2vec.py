@@ -40,8 +40,8 @@ def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> 
     """train_word2vec with config["ray"] naming the cluster; see the module's docstring."""
     t_start = time.perf_counter()
     cfg, inputs, ckpt_dir, saved = rundir.start_run(Word2VecConfig, inputs, out, config)
-    if cfg.init:
-        raise UserError("--init: training on from an earlier run is done on one machine; run it without --ray")
+    if cfg.init or cfg.hs:
+        raise UserError(f"--{'init' if cfg.init else 'hs'}: built for one machine so far; run it without --ray")
     with cluster(cfg.ray) as ray:
         shards = discover(inputs)
         t0 = time.perf_counter()

@@ -134,6 +134,33 @@ def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
 
 
 @njit(**JIT)
+def hs_update(src, r, points, codes, length, syn1, alpha, grad):
+    """Hierarchical softmax's step (word2vec.c's): the input vector src[r] walks the target word's path,
+    inner node points[i] branching codes[i]; grad[0] takes g * syn1[node] before syn1[node] takes g * input,
+    node by node, g = (1 - code - sigmoid(input . syn1[node])) * alpha. src is not written. Returns the summed
+    loss, -log of the path's probability."""
+    D = syn1.shape[1]
+    for d in range(D):
+        grad[0, d] = np.float32(0.0)
+    loss = 0.0
+    for i in range(length):
+        node = points[i]
+        f = np.float32(0.0)
+        for d in range(D):
+            f += src[r, d] * syn1[node, d]
+        p = table_sigmoid(f)
+        code = np.float32(codes[i])
+        q = p if code == 0 else np.float32(1.0) - p
+        loss -= np.log(max(q, np.float32(1e-7)))
+        g = (np.float32(1.0) - code - p) * alpha
+        for d in range(D):
+            grad[0, d] += g * syn1[node, d]
+        for d in range(D):
+            syn1[node, d] += g * src[r, d]
+    return loss
+
+
+@njit(**JIT)
 def ns_window_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
     """ns_update for skip-gram's window (m inputs, one noise set) with the target rows outermost: each
     group of distinct targets is scored against the window's inputs two at a time (one load of a target
@@ -382,7 +409,7 @@ def _pull_rows(syn, base, n, off, b):
 
 # The three training steps; a worker is compiled for one of them (the one a run uses), its other
 # branches pruned before typing.
-SG_WINDOW, SG_PAIRS, CBOW = 0, 1, 2
+SG_WINDOW, SG_PAIRS, CBOW, SG_HS, CBOW_HS = 0, 1, 2, 3, 4
 
 # A block's settings: the sampling (subsample, window, negative), the learning-rate schedule (alpha0
 # decaying over `total` tokens from the block's position pos0), the random streams (seed, epoch, block),
@@ -390,8 +417,11 @@ SG_WINDOW, SG_PAIRS, CBOW = 0, 1, 2
 Step = namedtuple("Step", "subsample window negative alpha0 pos0 total seed epoch block n_words hot hot_out hot_every")
 
 
-def variant(sg: bool, shared: bool) -> int:
-    """The step of skip-gram (sg) or CBOW; skip-gram with `shared` noise words per window or a set per pair."""
+def variant(sg: bool, shared: bool, hs: bool = False) -> int:
+    """The step of skip-gram (sg) or CBOW; skip-gram with `shared` noise words per window or a set per pair;
+    with `hs`, hierarchical softmax's (no noise words)."""
+    if hs:
+        return SG_HS if sg else CBOW_HS
     return (SG_WINDOW if shared else SG_PAIRS) if sg else CBOW
 
 
@@ -401,7 +431,7 @@ def _make_worker(kind: int):
     two kinds at once never write one index."""
 
     def train_worker(tid, next_sub, step, ids, offsets, subs, max_len, syn0, syn1, base0, base1, keep, prob, alias,
-                     losses, pairs, trace, trace_n):
+                     losses, pairs, trace, trace_n, points, codes, lengths):
         """One thread's share of a block (ids, sentence offsets) split at `subs`: it takes sub-blocks off the
         shared counter next_sub[0] until none is left, so sub-blocks go to whichever thread is free (they
         differ in cost), and writes each one's summed loss and positive pairs into losses[b], pairs[b].
@@ -409,7 +439,9 @@ def _make_worker(kind: int):
         (Hogwild, as word2vec.c and gensim do); a sub-block's result does not depend on which thread ran it.
 
         Skip-gram (SG_WINDOW, SG_PAIRS): each context word predicts the center word; CBOW: the mean of the
-        context predicts it. SG_WINDOW draws one noise set per window and updates the window's distinct
+        context predicts it. SG_HS and CBOW_HS predict it by hierarchical softmax instead, along its path in
+        the Huffman tree (points, codes, lengths: kernels.huffman; syn1's rows are the tree's inner nodes).
+        SG_WINDOW draws one noise set per window and updates the window's distinct
         context rows as one (m x nt) step; SG_PAIRS one noise set per pair, as word2vec.c. (A word repeated
         k times in one window would take k stale steps at once; on runs like "00000 00000 ..." that
         feedback blew rows up to norms in the thousands, so the shared step counts it once.) The learning
@@ -432,7 +464,8 @@ def _make_worker(kind: int):
         n_sub = subs.shape[0] - 1
         D = syn0.shape[1]
         tracing = trace.shape[0] > 0
-        draw_early = kind != SG_PAIRS  # one noise set per center: drawn when the center is prepared
+        hs = kind == SG_HS or kind == CBOW_HS
+        draw_early = kind != SG_PAIRS and not hs  # one noise set per center: drawn when the center is prepared
         distinct = kind == SG_WINDOW
         off = n_words + tid * hot
         buf = np.empty(max_len, dtype=np.int32)
@@ -495,6 +528,13 @@ def _make_worker(kind: int):
                                 syn0[r, d] += grad[0, d]
                     elif kind == SG_WINDOW:
                         loss += ns_window_update(syn0, ctx, base, m, targets, cur, nt, syn1, alpha, grad, g)
+                    elif kind == SG_HS:  # each context word walks the center's path (word2vec.c's order)
+                        for a in range(m):
+                            r = ctx[base + a]
+                            loss += hs_update(syn0, r, points[center], codes[center], lengths[center], syn1, alpha,
+                                              grad)
+                            for d in range(D):
+                                syn0[r, d] += grad[0, d]
                     else:
                         scale = np.float32(1.0) / np.float32(m)
                         for d in range(D):
@@ -505,7 +545,11 @@ def _make_worker(kind: int):
                                 mean[0, d] += syn0[r, d]
                         for d in range(D):
                             mean[0, d] *= scale
-                        loss += ns_update(mean, row0, 0, 1, targets, cur, nt, syn1, alpha, grad, g) * m
+                        if kind == CBOW_HS:
+                            loss += hs_update(mean, 0, points[center], codes[center], lengths[center], syn1, alpha,
+                                              grad) * m
+                        else:
+                            loss += ns_update(mean, row0, 0, 1, targets, cur, nt, syn1, alpha, grad, g) * m
                         for a in range(m):
                             r = ctx[base + a]
                             for d in range(D):
@@ -518,5 +562,5 @@ def _make_worker(kind: int):
     return njit(**JIT)(train_worker)
 
 
-KIND_NAMES = {SG_WINDOW: "sg_window", SG_PAIRS: "sg_pairs", CBOW: "cbow"}
+KIND_NAMES = {SG_WINDOW: "sg_window", SG_PAIRS: "sg_pairs", CBOW: "cbow", SG_HS: "sg_hs", CBOW_HS: "cbow_hs"}
 TRAIN_WORKERS = {kind: _make_worker(kind) for kind in KIND_NAMES}

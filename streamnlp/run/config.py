@@ -86,7 +86,9 @@ class Word2VecConfig(RunConfig):
     dim: int = opt(100, "vector dimension", lo=1, hi=10_000, aliases=("--size", "--vector-size"))
     window: int = opt(5, "max distance between center and context word (reduced at random per word)",
                       lo=1, hi=1000)
-    negative: int = opt(5, "noise words per positive pair", lo=1, hi=100)
+    negative: int = opt(5, "noise words per positive pair (0 with --hs: hierarchical softmax alone)", lo=0, hi=100)
+    hs: bool = opt(False, "hierarchical softmax over a Huffman tree of the counts (word2vec's -hs 1; with "
+                          "--negative 0)")
     ns_exponent: float = opt(0.75, "noise words are drawn in proportion to count**this: 0.75 is word2vec's "
                                    "and gensim's, 0.5 fastText's (SimLex up, analogy down on realtext), 0 "
                                    "draws every word alike, below 0 favours rare words", lo=-10.0, hi=10.0)
@@ -138,7 +140,7 @@ class Word2VecConfig(RunConfig):
         """Hot rows when training with `threads` threads. The default is on only where it was measured to
         pay: two threads, where skip-gram's scores improved in every seed measured (kernels.sgns.push_hot
         says why more threads copy input rows only; that is yet to be measured on many cores)."""
-        if threads < 2:
+        if threads < 2 or self.hs:  # (hot output rows are words' rows, not the tree's nodes)
             return 0
         if self.hot_rows is not None:
             return self.hot_rows

@@ -19,6 +19,7 @@ from ..data.encode import EncodedCorpus
 from ..data.pairs import SUB_TOKENS
 from ..data.prepare import finish_run, prepare_corpus
 from ..kernels.common import sub_blocks
+from ..kernels.huffman import huffman_tree
 from ..kernels.sgns import HOT_SYNC_CENTERS, TRAIN_WORKERS, Step, variant
 from ..run import checkpoint, rundir
 from ..run.config import Word2VecConfig, to_json
@@ -33,6 +34,7 @@ from .regions import Schedule
 SAMPLE_TOKENS = 1 << 17
 NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
 NO_TRACE_N = np.zeros(0, dtype=np.int64)
+NO_TREE = (np.zeros((0, 1), np.int32), np.zeros((0, 1), np.uint8), np.zeros(0, np.int32))
 
 
 def line_aligned(rows: np.ndarray, extra_rows: int = 0) -> np.ndarray:
@@ -69,8 +71,11 @@ class Trainer:
     rows are copied into larger ones: read the trained model from trainer.syn0 / trainer.syn1."""
 
     def __init__(self, cfg: Word2VecConfig, keep: np.ndarray, prob: np.ndarray, alias: np.ndarray,
-                 syn0: np.ndarray, syn1: np.ndarray, n_tokens: int, threads: int | None = None):
+                 syn0: np.ndarray, syn1: np.ndarray, n_tokens: int, threads: int | None = None,
+                 tree: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
+        """tree: --hs's Huffman tree (kernels.huffman.huffman_tree of the counts)."""
         self.cfg, self.keep, self.prob, self.alias = cfg, keep, prob, alias
+        self.tree = tree if tree is not None else NO_TREE
         self.total = float(cfg.epochs * n_tokens)
         self.n_tokens = n_tokens
         self.threads = threads or numba.config.NUMBA_NUM_THREADS  # the most `block` uses
@@ -109,12 +114,12 @@ class Trainer:
         pos0, total = schedule or (float(epoch * self.n_tokens + tok_start), self.total)
         step = Step(c.sample > 0, c.window, c.negative, alpha, pos0, total, c.seed, epoch, b, len(self.syn0), hot,
                     hot_out, hot_every)
-        train_worker = TRAIN_WORKERS[variant(c.model == "sg", c.shared_negatives)]
+        train_worker = TRAIN_WORKERS[variant(c.model == "sg", c.shared_negatives, c.hs)]
         losses, pairs, next_sub = np.zeros(n_sub), np.zeros(n_sub, np.int64), np.zeros(1, np.int64)
         max_len = int(np.diff(offsets).max())
         run_parallel(lambda tid: train_worker(tid, next_sub, step, ids, offsets, subs, max_len, self._w0, self._w1,
                                               self._base0, self._base1, self.keep, self.prob, self.alias, losses,
-                                              pairs, trace, trace_n), workers)
+                                              pairs, trace, trace_n, *self.tree), workers)
         return float(losses.sum()), int(pairs.sum())
 
     def sample_loss(self, ids: np.ndarray, offsets: np.ndarray) -> float:
@@ -147,6 +152,13 @@ def hot_copies(hot: int, k: int) -> tuple[int, int]:
     return (hot if k <= 2 else 0), HOT_SYNC_CENTERS // k
 
 
+def tree_of(vocab) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """--hs's Huffman tree of the vocabulary's counts."""
+    if len(vocab) < 2:
+        raise UserError("--hs: the vocabulary has one word; a tree needs two (lower --min-count)")
+    return huffman_tree(vocab.counts.astype(np.int64))
+
+
 def warm_up(cfg: Word2VecConfig) -> float:
     """Compile (or load from Numba's cache) the kernel for cfg on an empty block; returns the seconds.
     It needs no corpus, so a run does it beside the corpus passes."""
@@ -161,6 +173,7 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     """Train skip-gram or CBOW on the shards named by `inputs`, write the run into `out`, return the vectors."""
     t_start = time.perf_counter()
     cfg, inputs, ckpt_dir, saved = rundir.start_run(Word2VecConfig, inputs, out, config)
+    check_objective(cfg)
     earlier_run = EarlierRun(cfg.init, cfg) if cfg.init and saved is None else None
     compiling = in_background(warm_up, cfg)  # Arrow's passes leave the GIL free most of the time
     vocab, corpus, timings = prepare_corpus(inputs, out, cfg, resume=saved[1] if saved is not None else None,
@@ -184,7 +197,8 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
     schedule = Schedule(corpus, cfg.effective_regions())
     start = state["epoch"] + int(schedule.starts[state["block"]]) / corpus.n_tokens  # epochs done before this run
     earlier = state["train_seconds"]
-    trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens, threads)
+    trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias, syn0, syn1, corpus.n_tokens, threads,
+                      tree_of(vocab) if cfg.hs else None)
     times = {"sample_loss_seconds": 0.0}
     with stop_requests() as stop:  # until the outputs are written: a signal never leaves half of them
         with thread_limits(threads):
@@ -214,6 +228,14 @@ def train_word2vec(inputs: Sequence[str] | str, out: str, **config: Any) -> Keye
         rundir.write_run_files(out, to_json(cfg.resolved(threads)), metrics)
         finish_run(cfg, ckpt_dir, corpus)
     return KeyedVectors(vocab.words, vectors)
+
+
+def check_objective(cfg: Word2VecConfig) -> None:
+    if cfg.negative == 0 and not cfg.hs:
+        raise UserError("--negative 0 trains nothing without --hs; give --negative N or --hs")
+    if cfg.hs and cfg.negative:
+        raise UserError(f"--hs with --negative {cfg.negative}: both at once is not built yet; pass --negative 0 for "
+                        "hierarchical softmax alone")
 
 
 class EarlierRun:
