@@ -7,7 +7,8 @@ results.json, results.md (a table) and scaling.png (throughput vs threads, ideal
 
 usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
                       [--models sg,cbow,glove,vocab,phrases,cooccur:64,lm-gru] [--peers gensim,word2vec,fasttext,torch]
-                      [--dim 100] [--min-count 5] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR] [--lm-sampled 0]
+                      [--dim 100] [--min-count 5] [--hs] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR]
+                      [--lm-sampled 0]
        tools/bench.py --models tagger,classifier --threads 2 --out DIR [--corpus DIR] [--tasks ../shared/tasks]
                       [--peers crf,perceptron,torch,tfidf] [--peer-python PATH] [--peer-dir DIR] [--quick]
 The task models (tagger: CoNLL-2000 chunking and POS; classifier: MR 10-fold CV) run in tools/bench_tasks.py, with
@@ -147,7 +148,8 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
     if model == "glove":
         flags = ["glove", "--window", "10", "--x-max", str(a.x_max), "--epochs", str(a.glove_epochs)]
     else:
-        flags = ["word2vec", "--model", model, "--epochs", str(a.epochs)]
+        hs = ["--hs", "--negative", "0"] if a.hs else []
+        flags = ["word2vec", "--model", model, "--epochs", str(a.epochs), *hs]
     r = measure([sys.executable, "-m", "streamnlp", flags[0], a.corpus, "--out", out, *flags[1:],
                  "--threads", str(threads), "--dim", str(a.dim), "--min-count", str(a.min_count), "--no-write-text"])
     m = json.load(open(os.path.join(out, "metrics.json")))
@@ -217,7 +219,7 @@ def run_gensim(a, model: str, threads: int, work: str) -> dict:
         return {**r, **json.loads(r["stdout"]), **phrase_overlap(found, ours)}
     vec = os.path.join(work, f"gensim-{model}-{threads}.bin")
     r = measure([sys.executable, "-c", GENSIM_W2V, txt, "1" if model == "sg" else "0", str(threads), str(a.epochs),
-                 str(a.dim), str(a.min_count), vec])
+                 str(a.dim), str(a.min_count), vec, "1" if a.hs else "0"])
     return {**r, **quality(vec)}
 
 
@@ -390,6 +392,8 @@ def main() -> None:
     ap.add_argument("--peers", help="comma list of peers (gensim, word2vec: the C tool, fasttext, torch; for tagger / "
                     "classifier: crf, perceptron, torch, tfidf), or 'none' (default: gensim, and all four task peers)")
     ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--hs", action="store_true", help="sg / cbow with hierarchical softmax alone (--hs --negative 0; "
+                                                      "gensim's hs=1, negative=0)")
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--glove-epochs", type=int, default=15)
     ap.add_argument("--x-max", type=float, default=10.0, help="GloVe's x_max")

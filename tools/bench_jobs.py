@@ -5,10 +5,10 @@ recipe) and streamnlp passes timed alone. Each is a `python -c` script that prin
 GENSIM_W2V = """
 import json, sys, time
 from gensim.models import Word2Vec
-txt, sg, workers, epochs, dim, min_count, out = sys.argv[1:]
+txt, sg, workers, epochs, dim, min_count, out, hs = sys.argv[1:]
 t0 = time.perf_counter()
-m = Word2Vec(corpus_file=txt, vector_size=int(dim), window=5, negative=5, hs=0, sg=int(sg), min_count=int(min_count),
-             sample=1e-3, epochs=int(epochs), workers=int(workers), seed=1)
+m = Word2Vec(corpus_file=txt, vector_size=int(dim), window=5, negative=0 if int(hs) else 5, hs=int(hs), sg=int(sg),
+             min_count=int(min_count), sample=1e-3, epochs=int(epochs), workers=int(workers), seed=1)
 secs = time.perf_counter() - t0
 m.wv.save_word2vec_format(out, binary=True)
 print(json.dumps({"seconds": secs}))
