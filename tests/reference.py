@@ -66,17 +66,18 @@ def table_sigmoid(f, size=4096, bound=8.0):
     return np.where(f >= bound, 1.0, np.where(f <= -bound, 0.0, 1 / (1 + np.exp(-mid))))
 
 
-def ns_step(inp, targets, syn1, alpha):
-    """One negative-sampling step in float64 (tabulated sigmoid): (new syn1, input gradients, loss)."""
+def ns_step(inp, targets, syn1, alpha, npos=1):
+    """One logistic step in float64 (tabulated sigmoid), the first npos targets labelled 1 (negative sampling:
+    the observed word; hierarchical softmax: the path's nodes of code 0): (new syn1, input gradients, loss)."""
     syn1 = syn1.astype(np.float64).copy()
     inp = inp.astype(np.float64)
     out = syn1[targets]
     scores = inp @ out.T
     s = table_sigmoid(scores)
     labels = np.zeros(len(targets))
-    labels[0] = 1
+    labels[:npos] = 1
     g = (labels - s) * alpha
-    loss = -(np.log(s[:, 0]).sum() + np.log(1 - s[:, 1:]).sum())
+    loss = -(np.log(s[:, :npos]).sum() + np.log(1 - s[:, npos:]).sum())
     grad = np.zeros_like(inp)
     for t, w in enumerate(targets):  # rows in turn: input a's gradient sees syn1[w] after inputs < a updated it
         for a in range(len(inp)):

@@ -53,3 +53,25 @@ def huffman_tree(counts):
             i -= 1
             b = parent[b]
     return points, codes, lengths
+
+
+@njit(**JIT)
+def path_targets(points, codes, lengths):
+    """Each word's path as the targets of a logistic step (kernels.sgns.ns_update): its nodes whose code is 0
+    (the step raises their scores) first, then those of code 1. Returns (targets (V, L) int32, npos (V,)
+    int32, the count of the first kind)."""
+    V, L = points.shape
+    targets = np.zeros((V, L), np.int32)
+    npos = np.zeros(V, np.int32)
+    for w in range(V):
+        k = 0
+        for i in range(lengths[w]):
+            if codes[w, i] == 0:
+                targets[w, k] = points[w, i]
+                k += 1
+        npos[w] = k
+        for i in range(lengths[w]):
+            if codes[w, i] == 1:
+                targets[w, k] = points[w, i]
+                k += 1
+    return targets, npos

@@ -46,15 +46,18 @@ def table_sigmoid(f):
 
 
 @njit(**JIT)
-def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
+def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g, npos, skip):
     """The negative-sampling step: CBOW's, and skip-gram's without shared noise words (m = 1 there);
     skip-gram's window takes ns_window_update, the same step in another order that also adds the
     gradients to the inputs' rows.
 
     The m input vectors are src[rows[base + a]] (skip-gram: rows of syn0 itself, read in place; CBOW:
-    its averaged context in a buffer), targets[slot, :nt] the output rows (the first is the observed
-    word, the rest noise). Raises input . syn1[targets[slot, 0]] and lowers the noise scores by SGD on
-    the logistic loss: scores come from the weights as given; then, input by input and target by
+    its averaged context in a buffer), targets[slot, :nt] the output rows, the first npos labelled 1 (the
+    observed word; hierarchical softmax: the path's nodes whose branch code is 0), the rest 0 (noise
+    words; the nodes of code 1). Raises the scores of the first and lowers the others' by SGD on the
+    logistic loss (a target whose score is past +-skip takes no step: word2vec.c's and gensim's hierarchical
+    softmax skip those nodes; negative sampling passes no bound): scores come from the weights as given;
+    then, input by input and target by
     target, grad[a] takes g * syn1[w] before syn1[w] takes g * input a (word2vec.c's order when m == 1),
     so each input sees the output rows as the inputs before it left them. src is not written. Returns
     the summed loss.
@@ -83,13 +86,16 @@ def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
             if t + 2 < nt:
                 g[a, t + 2] = f3
         for t in range(nt):
-            s = table_sigmoid(g[a, t])
-            if t == 0:
+            f = g[a, t]
+            s = table_sigmoid(f)
+            if t < npos:
                 g[a, t] = (one - s) * alpha
                 likelihood *= max(s, np.float32(1e-7))
             else:
                 g[a, t] = -s * alpha
                 likelihood *= max(one - s, np.float32(1e-7))
+            if f >= skip or f <= -skip:  # hierarchical softmax's nodes past +-skip take no step (word2vec.c's)
+                g[a, t] = np.float32(0.0)
             if likelihood < 1e-200:
                 loss -= np.log(likelihood)
                 likelihood = 1.0
@@ -134,34 +140,7 @@ def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
 
 
 @njit(**JIT)
-def hs_update(src, r, points, codes, length, syn1, alpha, grad):
-    """Hierarchical softmax's step (word2vec.c's): the input vector src[r] walks the target word's path,
-    inner node points[i] branching codes[i]; grad[0] takes g * syn1[node] before syn1[node] takes g * input,
-    node by node, g = (1 - code - sigmoid(input . syn1[node])) * alpha. src is not written. Returns the summed
-    loss, -log of the path's probability."""
-    D = syn1.shape[1]
-    for d in range(D):
-        grad[0, d] = np.float32(0.0)
-    loss = 0.0
-    for i in range(length):
-        node = points[i]
-        f = np.float32(0.0)
-        for d in range(D):
-            f += src[r, d] * syn1[node, d]
-        p = table_sigmoid(f)
-        code = np.float32(codes[i])
-        q = p if code == 0 else np.float32(1.0) - p
-        loss -= np.log(max(q, np.float32(1e-7)))
-        g = (np.float32(1.0) - code - p) * alpha
-        for d in range(D):
-            grad[0, d] += g * syn1[node, d]
-        for d in range(D):
-            syn1[node, d] += g * src[r, d]
-    return loss
-
-
-@njit(**JIT)
-def ns_window_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g):
+def ns_window_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g, npos, skip):
     """ns_update for skip-gram's window (m inputs, one noise set) with the target rows outermost: each
     group of distinct targets is scored against the window's inputs two at a time (one load of a target
     serves both), then updated by them two at a time (the second sees the rows as the first left
@@ -215,13 +194,16 @@ def ns_window_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g
                     g[a0 + 1, t + 2] = h3
     for a in range(m):
         for t in range(nt):
-            s = table_sigmoid(g[a, t])
-            if t == 0:
+            f = g[a, t]
+            s = table_sigmoid(f)
+            if t < npos:
                 g[a, t] = (one - s) * alpha
                 likelihood *= max(s, np.float32(1e-7))
             else:
                 g[a, t] = -s * alpha
                 likelihood *= max(one - s, np.float32(1e-7))
+            if f >= skip or f <= -skip:  # hierarchical softmax's nodes past +-skip take no step (word2vec.c's)
+                g[a, t] = np.float32(0.0)
             if likelihood < 1e-200:
                 loss -= np.log(likelihood)
                 likelihood = 1.0
@@ -409,7 +391,9 @@ def _pull_rows(syn, base, n, off, b):
 
 # The three training steps; a worker is compiled for one of them (the one a run uses), its other
 # branches pruned before typing.
-SG_WINDOW, SG_PAIRS, CBOW, SG_HS, CBOW_HS = 0, 1, 2, 3, 4
+SG_WINDOW, SG_PAIRS, CBOW, SG_HS, CBOW_HS, SG_HS_PAIRS = 0, 1, 2, 3, 4, 5
+HS_SKIP = np.float32(6.0)  # word2vec.c's MAX_EXP: hierarchical softmax's nodes scored past +-6 take no step
+NO_SKIP = np.float32(np.inf)
 
 # A block's settings: the sampling (subsample, window, negative), the learning-rate schedule (alpha0
 # decaying over `total` tokens from the block's position pos0), the random streams (seed, epoch, block),
@@ -421,7 +405,7 @@ def variant(sg: bool, shared: bool, hs: bool = False) -> int:
     """The step of skip-gram (sg) or CBOW; skip-gram with `shared` noise words per window or a set per pair;
     with `hs`, hierarchical softmax's (no noise words)."""
     if hs:
-        return SG_HS if sg else CBOW_HS
+        return (SG_HS if shared else SG_HS_PAIRS) if sg else CBOW_HS
     return (SG_WINDOW if shared else SG_PAIRS) if sg else CBOW
 
 
@@ -431,7 +415,7 @@ def _make_worker(kind: int):
     two kinds at once never write one index."""
 
     def train_worker(tid, next_sub, step, ids, offsets, subs, max_len, syn0, syn1, base0, base1, keep, prob, alias,
-                     losses, pairs, trace, trace_n, points, codes, lengths):
+                     losses, pairs, trace, trace_n, tree_targets, tree_npos, tree_len):
         """One thread's share of a block (ids, sentence offsets) split at `subs`: it takes sub-blocks off the
         shared counter next_sub[0] until none is left, so sub-blocks go to whichever thread is free (they
         differ in cost), and writes each one's summed loss and positive pairs into losses[b], pairs[b].
@@ -439,8 +423,9 @@ def _make_worker(kind: int):
         (Hogwild, as word2vec.c and gensim do); a sub-block's result does not depend on which thread ran it.
 
         Skip-gram (SG_WINDOW, SG_PAIRS): each context word predicts the center word; CBOW: the mean of the
-        context predicts it. SG_HS and CBOW_HS predict it by hierarchical softmax instead, along its path in
-        the Huffman tree (points, codes, lengths: kernels.huffman; syn1's rows are the tree's inner nodes).
+        context predicts it. SG_HS and CBOW_HS predict it by hierarchical softmax instead: the same steps,
+        their targets the center's path in the Huffman tree, tree_targets[center, :tree_len[center]] (syn1's
+        rows are the tree's inner nodes), the first tree_npos[center] labelled 1 (kernels.huffman).
         SG_WINDOW draws one noise set per window and updates the window's distinct
         context rows as one (m x nt) step; SG_PAIRS one noise set per pair, as word2vec.c. (A word repeated
         k times in one window would take k stale steps at once; on runs like "00000 00000 ..." that
@@ -464,19 +449,22 @@ def _make_worker(kind: int):
         n_sub = subs.shape[0] - 1
         D = syn0.shape[1]
         tracing = trace.shape[0] > 0
-        hs = kind == SG_HS or kind == CBOW_HS
+        hs = kind == SG_HS or kind == CBOW_HS or kind == SG_HS_PAIRS
         draw_early = kind != SG_PAIRS and not hs  # one noise set per center: drawn when the center is prepared
-        distinct = kind == SG_WINDOW
+        distinct = kind == SG_WINDOW or kind == SG_HS
         off = n_words + tid * hot
         buf = np.empty(max_len, dtype=np.int32)
         ctx = np.empty(2 * 2 * window, dtype=np.int64)  # two slots: the center training and the next one
-        targets = np.empty((2, negative + 1), dtype=np.int64)
+        width = max(negative + 1, tree_targets.shape[1])
+        targets = np.empty((2, width), dtype=np.int64)
         ms = np.zeros(2, dtype=np.int64)
         nts = np.zeros(2, dtype=np.int64)
         mean = np.empty((1, D), dtype=np.float32)  # CBOW's input: the context's average
         row0 = np.zeros(1, dtype=np.int64)
         grad = np.empty((2 * window, D), dtype=np.float32)
-        g = np.empty((2 * window, negative + 1), dtype=np.float32)
+        g = np.empty((2 * window, width), dtype=np.float32)
+        one_pos = np.int64(1)
+        skip = HS_SKIP if hs else NO_SKIP
         while True:
             b = fetch_add(next_sub, 1)
             if b >= n_sub:
@@ -519,22 +507,30 @@ def _make_worker(kind: int):
                             trace[b, trace_n[b], 1] = c - off if c >= n_words else c
                             trace_n[b] += 1
                     npairs += m
+                    npos = one_pos
+                    if hs:  # the center's path is the step's targets
+                        nt = np.int64(tree_len[center])
+                        npos = np.int64(tree_npos[center])
+                        for t in range(nt):
+                            targets[cur, t] = local_row(tree_targets[center, t], hot_out, off)
                     if kind == SG_PAIRS:  # a noise set per pair (word2vec.c)
                         for a in range(m):
                             r = ctx[base + a]
                             nt, ns = draw_targets(center, negative, prob, alias, targets, cur, ns, hot_out, off)
-                            loss += ns_update(syn0, ctx, base + a, 1, targets, cur, nt, syn1, alpha, grad, g)
+                            loss += ns_update(syn0, ctx, base + a, 1, targets, cur, nt, syn1, alpha, grad, g, npos,
+                                              skip)
                             for d in range(D):
                                 syn0[r, d] += grad[0, d]
-                    elif kind == SG_WINDOW:
-                        loss += ns_window_update(syn0, ctx, base, m, targets, cur, nt, syn1, alpha, grad, g)
-                    elif kind == SG_HS:  # each context word walks the center's path (word2vec.c's order)
+                    elif kind == SG_HS_PAIRS:  # each context word in turn, as word2vec.c
                         for a in range(m):
                             r = ctx[base + a]
-                            loss += hs_update(syn0, r, points[center], codes[center], lengths[center], syn1, alpha,
-                                              grad)
+                            loss += ns_update(syn0, ctx, base + a, 1, targets, cur, nt, syn1, alpha, grad, g, npos,
+                                              skip)
                             for d in range(D):
                                 syn0[r, d] += grad[0, d]
+                    elif kind == SG_WINDOW or kind == SG_HS:
+                        loss += ns_window_update(syn0, ctx, base, m, targets, cur, nt, syn1, alpha, grad, g, npos,
+                                                 skip)
                     else:
                         scale = np.float32(1.0) / np.float32(m)
                         for d in range(D):
@@ -545,11 +541,7 @@ def _make_worker(kind: int):
                                 mean[0, d] += syn0[r, d]
                         for d in range(D):
                             mean[0, d] *= scale
-                        if kind == CBOW_HS:
-                            loss += hs_update(mean, 0, points[center], codes[center], lengths[center], syn1, alpha,
-                                              grad) * m
-                        else:
-                            loss += ns_update(mean, row0, 0, 1, targets, cur, nt, syn1, alpha, grad, g) * m
+                        loss += ns_update(mean, row0, 0, 1, targets, cur, nt, syn1, alpha, grad, g, npos, skip) * m
                         for a in range(m):
                             r = ctx[base + a]
                             for d in range(D):
@@ -562,5 +554,6 @@ def _make_worker(kind: int):
     return njit(**JIT)(train_worker)
 
 
-KIND_NAMES = {SG_WINDOW: "sg_window", SG_PAIRS: "sg_pairs", CBOW: "cbow", SG_HS: "sg_hs", CBOW_HS: "cbow_hs"}
+KIND_NAMES = {SG_WINDOW: "sg_window", SG_PAIRS: "sg_pairs", CBOW: "cbow", SG_HS: "sg_hs", CBOW_HS: "cbow_hs",
+              SG_HS_PAIRS: "sg_hs_pairs"}
 TRAIN_WORKERS = {kind: _make_worker(kind) for kind in KIND_NAMES}

@@ -140,7 +140,7 @@ class Word2VecConfig(RunConfig):
         """Hot rows when training with `threads` threads. The default is on only where it was measured to
         pay: two threads, where skip-gram's scores improved in every seed measured (kernels.sgns.push_hot
         says why more threads copy input rows only; that is yet to be measured on many cores)."""
-        if threads < 2 or self.hs:  # (hot output rows are words' rows, not the tree's nodes)
+        if threads < 2:
             return 0
         if self.hot_rows is not None:
             return self.hot_rows

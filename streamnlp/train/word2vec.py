@@ -19,7 +19,7 @@ from ..data.encode import EncodedCorpus
 from ..data.pairs import SUB_TOKENS
 from ..data.prepare import finish_run, prepare_corpus
 from ..kernels.common import sub_blocks
-from ..kernels.huffman import huffman_tree
+from ..kernels.huffman import huffman_tree, path_targets
 from ..kernels.sgns import HOT_SYNC_CENTERS, TRAIN_WORKERS, Step, variant
 from ..run import checkpoint, rundir
 from ..run.config import Word2VecConfig, to_json
@@ -34,7 +34,7 @@ from .regions import Schedule
 SAMPLE_TOKENS = 1 << 17
 NO_TRACE = np.zeros((0, 0, 2), dtype=np.int32)
 NO_TRACE_N = np.zeros(0, dtype=np.int64)
-NO_TREE = (np.zeros((0, 1), np.int32), np.zeros((0, 1), np.uint8), np.zeros(0, np.int32))
+NO_TREE = (np.zeros((0, 1), np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32))
 
 
 def line_aligned(rows: np.ndarray, extra_rows: int = 0) -> np.ndarray:
@@ -73,7 +73,7 @@ class Trainer:
     def __init__(self, cfg: Word2VecConfig, keep: np.ndarray, prob: np.ndarray, alias: np.ndarray,
                  syn0: np.ndarray, syn1: np.ndarray, n_tokens: int, threads: int | None = None,
                  tree: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None):
-        """tree: --hs's Huffman tree (kernels.huffman.huffman_tree of the counts)."""
+        """tree: --hs's Huffman tree (tree_of)."""
         self.cfg, self.keep, self.prob, self.alias = cfg, keep, prob, alias
         self.tree = tree if tree is not None else NO_TREE
         self.total = float(cfg.epochs * n_tokens)
@@ -153,10 +153,15 @@ def hot_copies(hot: int, k: int) -> tuple[int, int]:
 
 
 def tree_of(vocab) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """--hs's Huffman tree of the vocabulary's counts."""
+    """--hs's Huffman tree of the vocabulary's counts, as the kernels take it: each word's path as targets
+    (code-0 nodes first), their count, the path's length (kernels.huffman). Nodes are numbered from the root
+    (0) down, so the nodes every path crosses are syn1's first rows, which --hot-rows copies per thread as it
+    copies the frequent words' rows under negative sampling."""
     if len(vocab) < 2:
         raise UserError("--hs: the vocabulary has one word; a tree needs two (lower --min-count)")
-    return huffman_tree(vocab.counts.astype(np.int64))
+    points, codes, lengths = huffman_tree(vocab.counts.astype(np.int64))
+    points = (len(vocab) - 2 - points).astype(np.int32)  # the root row 0, its children next: the hot rows
+    return (*path_targets(points, codes, lengths), lengths)
 
 
 def warm_up(cfg: Word2VecConfig) -> float:

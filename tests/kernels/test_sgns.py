@@ -19,16 +19,18 @@ from streamnlp.train.word2vec import Trainer, init_weights
 
 
 @pytest.mark.parametrize("step", [ns_update, ns_window_update])
-@pytest.mark.parametrize("m, targets", [(1, [3, 7, 11, 0, 19]), (3, [3, 7, 11, 0, 19]), (4, [3, 7, 11, 0, 19]),
-                                        (1, [3, 7, 11, 7, 19, 7])])
-def test_ns_update_matches_numpy_reference(step, m, targets):
+@pytest.mark.parametrize("m, targets, npos", [(1, [3, 7, 11, 0, 19], 1), (3, [3, 7, 11, 0, 19], 1),
+                                              (4, [3, 7, 11, 0, 19], 1), (1, [3, 7, 11, 7, 19, 7], 1),
+                                              (3, [18, 12, 5, 9, 2, 16, 1], 3), (1, [18, 12, 5, 9], 4)])
+def test_ns_update_matches_numpy_reference(step, m, targets, npos):
+    """npos > 1: hierarchical softmax's step, the path's code-0 nodes first (labelled 1), then its code-1 nodes."""
     rng = np.random.default_rng(0)
     V, D = 20, 16
     syn1 = (rng.standard_normal((V, D)) * 0.3).astype(np.float32)
     inp = (rng.standard_normal((m, D)) * 0.3).astype(np.float32)
     targets = np.array(targets, dtype=np.int64)
-    want_syn1, want_grad, want_loss = reference.ns_step(inp, targets, syn1, 0.025)
-    got_syn1, grad, loss, got_inp = run_step(step, inp, targets, syn1)
+    want_syn1, want_grad, want_loss = reference.ns_step(inp, targets, syn1, 0.025, npos)
+    got_syn1, grad, loss, got_inp = run_step(step, inp, targets, syn1, npos)
     assert np.allclose(got_syn1, want_syn1, atol=1e-6)
     assert np.allclose(grad, want_grad, atol=1e-6)
     assert loss == pytest.approx(want_loss, rel=1e-5)
@@ -36,13 +38,14 @@ def test_ns_update_matches_numpy_reference(step, m, targets):
     assert np.array_equal(got_inp, inp + grad) if step is ns_window_update else np.array_equal(got_inp, inp)
 
 
-def run_step(step, inp, targets, syn1):
+def run_step(step, inp, targets, syn1, npos=1):
     """(syn1, input gradients, loss, inputs) after one step on copies of inp and syn1."""
     m, D = inp.shape
     grad = np.zeros((m, D), np.float32)
     g = np.zeros((m, len(targets)), np.float32)
     syn1, inp = syn1.copy(), inp.copy()
-    loss = step(inp, np.arange(m), 0, m, targets[None], 0, len(targets), syn1, np.float32(0.025), grad, g)
+    loss = step(inp, np.arange(m), 0, m, targets[None], 0, len(targets), syn1, np.float32(0.025), grad, g, npos,
+                np.float32(np.inf))
     return syn1, grad, loss, inp
 
 
