@@ -102,3 +102,21 @@ def test_bad_input_is_one_line_and_status_2(data, tmp_path, capsys):
         assert main(args) == 2, args
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and named in err and "Traceback" not in err, err
+
+
+def test_tag_writes_conll_input_to_a_file(data, tmp_path, capsys):
+    """tag reads CoNLL columns as the training data was read (gzip too) and writes word TAB tag to --out."""
+    import gzip
+    train, test = data
+    out = str(tmp_path / "run")
+    assert main(["tagger", train, "--out", out, "--feature-column", "1", "--epochs", "2", "--hidden", "16",
+                 "--batch", "8"]) == 0
+    words_pos = tmp_path / "untagged.txt.gz"
+    with gzip.open(words_pos, "wt") as f:
+        f.write("the DT\ndog NN\n\na DT\ncat NN\nsees VB\n")
+    assert main(["tag", out, str(words_pos), "--out", str(tmp_path / "tags.tsv")]) == 0
+    lines = (tmp_path / "tags.tsv").read_text().split("\n")
+    assert [line.split("\t")[0] for line in lines[:2]] == ["the", "dog"] and lines[2] == ""
+    assert all(len(line.split("\t")) == 2 for line in lines[:2] + lines[3:6])
+    assert main(["tag", out, str(tmp_path / "missing.txt")]) == 2
+    assert "missing.txt" in capsys.readouterr().err
