@@ -11,21 +11,9 @@ from numba import njit
 
 from .common import JIT, below, next_u64, stream_seed, uniform
 from .gru import gru_backward, gru_forward
-from .window import forward, subtract, token_loss
+from .window import backward, column_sums, forward, output_backward, subtract, token_loss
 
 DROP_STREAM = 2  # word dropout's draws
-
-
-@njit(**JIT)
-def _head_backward(Hb, n, W2, dS, dW2, db2, dH):
-    """Gradients of the output layer from dS[:n]; dH[:n] = dS W2^T (before the layer below's derivative)."""
-    np.dot(Hb[:n].T, dS[:n], dW2)
-    for k in range(db2.shape[0]):
-        acc = 0.0
-        for r in range(n):
-            acc += dS[r, k]
-        db2[k] = acc
-    np.dot(dS[:n], W2.T, dH[:n])
 
 
 @njit(**JIT)
@@ -50,17 +38,7 @@ def mean_loss_and_grad(sents, ids, starts, labels, emb, weight, W1, b1, W2, b2, 
         y[r] = labels[s]
     forward(X, n, W1, b1, W2, b2, Hb, Sc)
     loss = token_loss(Sc, 0, n, y, dS)
-    _head_backward(Hb, n, W2, dS, dW2, db2, D2)
-    for r in range(n):
-        for j in range(D2.shape[1]):
-            D2[r, j] *= 1.0 - Hb[r, j] * Hb[r, j]
-    np.dot(X[:n].T, D2[:n], dW1)
-    for j in range(db1.shape[0]):
-        acc = 0.0
-        for r in range(n):
-            acc += D2[r, j]
-        db1[j] = acc
-    np.dot(D2[:n], W1.T, dX[:n])
+    backward(X, n, Hb, W1, W2, dS, D2, dX, dW1, db1, dW2, db2)
     return loss
 
 
@@ -113,16 +91,12 @@ def gru_loss_and_grad(sents, ids, starts, labels, emb, Wx, bx, U, W2, b2, X, xw,
             Sc[r, k] += b2[k]
     loss = token_loss(Sc, 0, B, y, dS)
     dhs[:] = 0.0
-    _head_backward(last, B, W2, dS, dW2, db2, dhs[L - 1])
+    output_backward(last, B, W2, dS, dW2, db2, dhs[L - 1])
     dU[:] = 0.0
     dxw3 = dxw.reshape(L, B, dbx.shape[0])
     gru_backward(hs, gates, U, dhs, dxw3, dU)
     np.dot(X.T, dxw, dWx)
-    for j in range(dbx.shape[0]):
-        acc = 0.0
-        for r in range(L * B):
-            acc += dxw[r, j]
-        dbx[j] = acc
+    column_sums(dxw, L * B, dbx)
     np.dot(dxw, Wx.T, dX)
     return loss
 

@@ -160,25 +160,40 @@ def loss_and_grad(rows, n, bounds, s, words, feats, tags, emb, femb, W1, b1, W2,
             loss += path_loss(Sc, bounds[j], bounds[j + 1], y, T, A, dS, dA)
         else:
             loss += token_loss(Sc, bounds[j], bounds[j + 1], y, dS)
-    # delta at the scores is dS; push it down through W2^T and tanh'(z) = 1 - h^2
-    np.dot(Hb[:n].T, dS[:n], dW2)
-    for k in range(db2.shape[0]):
+    backward(X, n, Hb, W1, W2, dS, D2, dX, dW1, db1, dW2, db2)
+    return loss
+
+
+@njit(**JIT)
+def column_sums(M, n, out):
+    """out[j] = sum of M[:n, j] (a bias's gradient)."""
+    for j in range(out.shape[0]):
         acc = 0.0
         for r in range(n):
-            acc += dS[r, k]
-        db2[k] = acc
-    np.dot(dS[:n], W2.T, D2[:n])
+            acc += M[r, j]
+        out[j] = acc
+
+
+@njit(**JIT)
+def output_backward(Hb, n, W2, dS, dW2, db2, dH):
+    """The output layer's gradients from the delta at the scores dS[:n] (dW2 = H^T dS, db2); dH[:n] = dS W2^T,
+    the delta pushed down to the layer below (before its derivative)."""
+    np.dot(Hb[:n].T, dS[:n], dW2)
+    column_sums(dS, n, db2)
+    np.dot(dS[:n], W2.T, dH[:n])
+
+
+@njit(**JIT)
+def backward(X, n, Hb, W1, W2, dS, D2, dX, dW1, db1, dW2, db2):
+    """The seed's backpropagation through forward(): the delta dS at the scores pushed down through W2^T and
+    tanh'(z) = 1 - h^2 into D2; sets dW1 .. db2 and dX[:n], the gradient of each input row."""
+    output_backward(Hb, n, W2, dS, dW2, db2, D2)
     for r in range(n):
         for j in range(D2.shape[1]):
             D2[r, j] *= 1.0 - Hb[r, j] * Hb[r, j]
     np.dot(X[:n].T, D2[:n], dW1)
-    for j in range(db1.shape[0]):
-        acc = 0.0
-        for r in range(n):
-            acc += D2[r, j]
-        db1[j] = acc
+    column_sums(D2, n, db1)
     np.dot(D2[:n], W1.T, dX[:n])
-    return loss
 
 
 @njit(**JIT)
