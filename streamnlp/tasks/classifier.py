@@ -2,20 +2,16 @@
 over the labels; batches of sentences, Hogwild SGD on every thread; saving, loading and predicting."""
 from __future__ import annotations
 
-import json
-import os
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..kernels import sentence as ks
-from ..run.atomic import atomic_write
-from ..run.config import ClassifierConfig, make_config, to_json
-from ..run.errors import UserError, short_cause
+from ..run.config import ClassifierConfig
 from ..run.flat import FlatParams
 from .features import Index, norm
+from .modelfile import load_model, save_model
 
 
 @dataclass
@@ -143,33 +139,15 @@ class SentenceClassifier:
     def save(self, out: str) -> None:
         names = {"dim": self.p["emb"].shape[1], "words": self.words.values[2:], "labels": self.labels,
                  "ngrams": self.ngrams.values[2:]}
-        with atomic_write(os.path.join(out, "model.npz"), "wb") as f:
-            np.savez(f, params=self.p.flat, weight=self.weight,
-                     config=np.frombuffer(json.dumps(to_json(self.cfg)).encode(), np.uint8),
-                     names=np.frombuffer(json.dumps(names).encode(), np.uint8))
-        with atomic_write(os.path.join(out, "labels.txt"), "w") as f:
-            f.write("".join(t + "\n" for t in self.labels))
+        save_model(out, self.cfg, names, self.labels, "labels.txt", params=self.p.flat, weight=self.weight)
 
 
 def load_classifier(run_dir: str) -> SentenceClassifier:
     """The classifier a `stream-train classifier` run wrote into run_dir."""
-    path = os.path.join(run_dir, "model.npz")
-    if not os.path.exists(path):
-        raise UserError(f"{run_dir}: no model.npz; pass the --out folder of a finished `stream-train classifier` "
-                        "run")
-    try:
-        with np.load(path) as z:
-            if "names" not in z.files or "allowed" in z.files:
-                raise UserError(f"{path}: not a classifier's model; pass a `stream-train classifier` run folder")
-            cfg = make_config(ClassifierConfig, json.loads(z["config"].tobytes().decode()))
-            names = json.loads(z["names"].tobytes().decode())
-            flat, weight = z["params"], z["weight"]
-        return SentenceClassifier(cfg, Index(names["words"]), names["labels"], names["dim"], flat=flat,
-                                  ngrams=Index(names["ngrams"]), weight=weight)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
-        if isinstance(e, UserError):
-            raise
-        raise UserError(f"{path}: unreadable model ({short_cause(e, path)}); train it again") from None
+    return load_model(run_dir, "classifier", ClassifierConfig, ["params", "weight"],
+                      lambda cfg, names, a: SentenceClassifier(cfg, Index(names["words"]), names["labels"],
+                                                               names["dim"], flat=a["params"],
+                                                               ngrams=Index(names["ngrams"]), weight=a["weight"]))
 
 
 def idf(rows: int, sentences: Sequence[np.ndarray]) -> np.ndarray:

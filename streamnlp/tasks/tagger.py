@@ -3,21 +3,18 @@ tag scores, trained by SGD on every thread (Hogwild), with a softmax per token o
 transitions and the best path; saving, loading and tagging new text."""
 from __future__ import annotations
 
-import json
-import os
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..kernels import window as kw
-from ..run.atomic import atomic_write
-from ..run.config import TaggerConfig, make_config, to_json
-from ..run.errors import UserError, short_cause
+from ..run.config import TaggerConfig
+from ..run.errors import UserError
 from ..run.flat import FlatParams
 from .features import Index, caps, norm, suffix, windows
 from .labelled import Tagged
+from .modelfile import load_model, save_model
 from .score import is_chunk_tagset
 
 
@@ -194,30 +191,11 @@ class WindowTagger:
     def save(self, out: str) -> None:
         names = {"dim": self.p["emb"].shape[1], "words": self.words.values[2:],
                  "features": [f.values[2:] for f in self.features], "tags": self.tags}
-        with atomic_write(os.path.join(out, "model.npz"), "wb") as f:
-            np.savez(f, params=self.p.flat, allowed=self.allowed,
-                     config=np.frombuffer(json.dumps(to_json(self.cfg)).encode(), np.uint8),
-                     names=np.frombuffer(json.dumps(names).encode(), np.uint8))
-        with atomic_write(os.path.join(out, "tags.txt"), "w") as f:
-            f.write("".join(t + "\n" for t in self.tags))
+        save_model(out, self.cfg, names, self.tags, "tags.txt", params=self.p.flat, allowed=self.allowed)
 
 
 def load_tagger(run_dir: str) -> WindowTagger:
     """The tagger a `stream-train tagger` run wrote into run_dir."""
-    path = os.path.join(run_dir, "model.npz")
-    if not os.path.exists(path):
-        raise UserError(f"{run_dir}: no model.npz; pass the --out folder of a finished `stream-train tagger` run")
-    try:
-        with np.load(path) as z:
-            if "names" not in z.files or "allowed" not in z.files:
-                raise UserError(f"{path}: not a tagger's model; pass a `stream-train tagger` run folder")
-            cfg = make_config(TaggerConfig, json.loads(z["config"].tobytes().decode()))
-            names = json.loads(z["names"].tobytes().decode())
-            flat, allowed = z["params"], z["allowed"]
-        features = [Index(v) for v in names["features"]]
-        return WindowTagger(cfg, Index(names["words"]), features, names["tags"], allowed, names["dim"], flat=flat)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
-        if isinstance(e, UserError):
-            raise
-        raise UserError(f"{path}: unreadable model ({short_cause(e, path)}); train it again") from None
-
+    return load_model(run_dir, "tagger", TaggerConfig, ["params", "allowed"], lambda cfg, names, a: WindowTagger(
+        cfg, Index(names["words"]), [Index(v) for v in names["features"]], names["tags"], a["allowed"],
+        names["dim"], flat=a["params"]))

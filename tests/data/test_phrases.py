@@ -100,3 +100,20 @@ def test_word2vec_trains_on_the_phrases(shards, tmp_path):
     assert {"new_york", "san_francisco", "ice_cream"} <= set(counts)
     # a planted pair split by another planted one stays two words: rarely
     assert int(counts["new_york"]) > 10 * int(counts.get("york", 0))
+
+
+def test_bad_phrases_input_is_one_line(shards, tmp_path, capsys):
+    folder, _ = shards
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "phrases.tsv").write_text("level\ta\tb\tcount\tscore\n1\tnew\tyork\tmany\t3.5\n")
+    cases = [(["word2vec", folder, "--out", str(tmp_path / "o"), "--phrases", str(tmp_path / "none")],
+              "no phrases.tsv"),
+             (["vocab", folder, "--out", str(tmp_path / "o"), "--phrases", str(broken)], "phrases.tsv:2"),
+             (["phrases", folder, "--out", str(tmp_path / "o"), "--phrases", str(broken)], "--phrases"),
+             (["phrases", folder, "--out", str(tmp_path / "o"), "--scoring", "npmi", "--threshold", "5"], "npmi")]
+    for args, named in cases:
+        capsys.readouterr()
+        assert main(args) == 2, args
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and named in err and "Traceback" not in err, err

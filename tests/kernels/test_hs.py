@@ -134,3 +134,12 @@ def test_both_models_learn_the_planted_relations(tmp_path, model, capsys):
     assert main(["eval", "analogy", out, os.path.join(ROOT, "sample_corpus", "_eval", "questions-words.txt"),
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["accuracy"] >= 0.9
+
+
+def test_objectives_that_train_nothing_or_are_not_built_are_one_line(tmp_path, capsys):
+    corpus = os.path.join(ROOT, "sample_corpus")
+    for flags, named in ((["--negative", "0"], "--negative 0"), (["--hs"], "--hs with --negative 5")):
+        capsys.readouterr()
+        assert main(["word2vec", corpus, "--out", str(tmp_path / "o"), *flags]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and named in err, err

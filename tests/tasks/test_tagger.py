@@ -93,7 +93,16 @@ def test_bad_input_is_one_line_and_status_2(data, tmp_path, capsys):
     bad.write_text("the DT B-NP\ndog NN\n")
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n")
-    cases = [(["tagger", str(bad), "--out", str(tmp_path / "o")], "bad.txt:2"),
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / "model.npz").write_bytes(b"PK\x03\x04 not a whole zip")  # a damaged model file
+    (tmp_path / "other").mkdir()
+    np.savez(tmp_path / "other" / "model.npz", params=np.zeros(3))  # another program's arrays
+    cases = [(["eval", "tagger", str(tmp_path / "cut"), train], "unreadable model"),
+             (["tag", str(tmp_path / "other"), train], "not a tagger's model"),
+             (["classify", str(tmp_path / "cut"), train], "unreadable model"),
+             (["tagger", train, "--out", str(tmp_path / "o"), "--feature-column", "-2"], "--feature-column -2"),
+             (["tagger", train, "--out", str(tmp_path / "o"), "--tag-column", "1", "--feature-column", "1"],
+              "same column"),(["tagger", str(bad), "--out", str(tmp_path / "o")], "bad.txt:2"),
              (["tagger", train, "--out", str(tmp_path / "o"), "--tag-column", "7"], "--tag-column 7"),
              (["tagger", str(empty), "--out", str(tmp_path / "o")], "empty.txt"),
              (["eval", "tagger", str(tmp_path), train], "model.npz")]
