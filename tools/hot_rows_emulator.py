@@ -33,10 +33,8 @@ from streamnlp.kernels.common import sub_blocks  # noqa: E402
 from streamnlp.kernels.sgns import TRAIN_WORKERS, Step, variant  # noqa: E402
 from streamnlp.run.config import Word2VecConfig  # noqa: E402
 from streamnlp.run.rundir import make_config  # noqa: E402
+from streamnlp.train.word2vec import NO_TRACE, NO_TRACE_N, NO_TREE  # noqa: E402
 from streamnlp.vectors.keyed import KeyedVectors  # noqa: E402
-
-NO_TRACE, NO_TRACE_N = np.zeros((0, 0, 2), np.int32), np.zeros(0, np.int64)
-NO_TREE = (np.zeros((0, 1), np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32))
 
 
 def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int) -> np.ndarray:

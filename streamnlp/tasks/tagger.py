@@ -3,6 +3,7 @@ tag scores, trained by SGD on every thread (Hogwild), with a softmax per token o
 transitions and the best path; saving, loading and tagging new text."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,6 +39,11 @@ class Encoded:
     @property
     def n_tokens(self) -> int:
         return len(self.tags)
+
+    @functools.cached_property
+    def longest(self) -> int:
+        """The longest sentence's length (the kernels size their buffers by it)."""
+        return int(np.max(np.diff(self.starts))) if len(self.starts) > 1 else 1
 
 
 def layout(V: int, D: int, R: int, F: int, inputs: int, H: int, K: int) -> list[tuple[str, tuple[int, ...]]]:
@@ -140,8 +146,7 @@ class WindowTagger:
     def train_sentences(self, enc: Encoded, order: np.ndarray, lr: float) -> tuple[float, int]:
         """One thread's SGD steps over sentences `order`: (summed loss, tokens)."""
         p, c = self.p, self.cfg
-        maxlen = int(np.max(np.diff(enc.starts))) if len(enc.starts) > 1 else 1
-        return kw.train_sentences(order, c.batch, maxlen, enc.starts, enc.words, enc.feats, enc.tags, p["emb"],
+        return kw.train_sentences(order, c.batch, enc.longest, enc.starts, enc.words, enc.feats, enc.tags, p["emb"],
                                    p["femb"], p["W1"], p["b1"], p["W2"], p["b2"], p["A"], self.allowed, c.viterbi,
                                    not c.freeze_vectors, lr)
 
