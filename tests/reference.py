@@ -84,3 +84,21 @@ def ns_step(inp, targets, syn1, alpha, npos=1):
             grad[a] += g[a, t] * syn1[w]
             syn1[w] += g[a, t] * inp[a]
     return syn1, grad, loss
+
+
+def check_finite_differences(views, grads, loss, samples=25, eps=1e-6, seed=0):
+    """Each of up to `samples` entries of every parameter view (float64) against the central difference of
+    loss(): |numeric - analytic| <= 1e-5 + 1e-4 |numeric|. Returns the parameters' names."""
+    rng = np.random.default_rng(seed)
+    for name, view in views.items():
+        flat, g = view.reshape(-1), grads[name].reshape(-1)
+        for i in rng.choice(flat.size, min(flat.size, samples), replace=False):
+            keep = flat[i]
+            flat[i] = keep + eps
+            up = loss()
+            flat[i] = keep - eps
+            down = loss()
+            flat[i] = keep
+            numeric = (up - down) / (2 * eps)
+            assert abs(numeric - g[i]) <= 1e-5 + 1e-4 * abs(numeric), (name, i, numeric, g[i])
+    return list(views)
