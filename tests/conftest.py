@@ -20,6 +20,21 @@ def write_parquet(path, rows, column="text"):
     return path
 
 
+def stopped_at_once(signum):
+    """A stand-in for interrupt.stop_requests whose request has `signum` from the start: the trainer stops at
+    its first place to stop, as after a Ctrl-C (2) or SIGTERM (15) there."""
+    import contextlib
+
+    from streamnlp.run.interrupt import StopRequest
+
+    @contextlib.contextmanager
+    def requests():
+        request = StopRequest()
+        request.signum = signum
+        yield request
+    return requests
+
+
 def random_rows(n, seed=0, vocab=60, max_len=30):
     rng = random.Random(seed)
     words = [f"w{i}" for i in range(vocab)]

@@ -62,25 +62,17 @@ def test_bad_input_is_one_line_and_status_2(data, tmp_path, capsys):
 
 
 def test_a_stopped_run_resumes_to_the_uninterrupted_weights(data, tmp_path, monkeypatch):
-    import contextlib
-
     import numpy as np
+    from conftest import stopped_at_once
 
     from streamnlp.run.errors import Interrupted
-    from streamnlp.run.interrupt import StopRequest
     from streamnlp.tasks import classifying
     from streamnlp.tasks.classifying import train_classifier
 
     train, _ = data
     kw = dict(model="gru", epochs=2, hidden=8, dim=8, batch=4, threads=1, checkpoint_every=0)
     train_classifier(train, str(tmp_path / "whole"), **kw)
-
-    @contextlib.contextmanager
-    def stopped_at_once():
-        request = StopRequest()
-        request.signum = 15
-        yield request
-    monkeypatch.setattr(classifying, "stop_requests", stopped_at_once)
+    monkeypatch.setattr(classifying, "stop_requests", stopped_at_once(15))
     with pytest.raises(Interrupted) as stop:
         train_classifier(train, str(tmp_path / "cut"), **kw)
     assert stop.value.checkpoint and "SIGTERM" in str(stop.value)

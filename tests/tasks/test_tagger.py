@@ -4,11 +4,11 @@ import json
 
 import numpy as np
 import pytest
+from conftest import stopped_at_once
 from synthetic import tagged_sentences, write_conll
 
 from streamnlp.cli import main
 from streamnlp.run.errors import Interrupted
-from streamnlp.run.interrupt import StopRequest
 from streamnlp.tasks import tagging
 from streamnlp.tasks.tagger import load_tagger
 from streamnlp.tasks.tagging import train_tagger
@@ -69,15 +69,7 @@ def test_a_stopped_run_resumes_to_the_uninterrupted_weights(data, tmp_path, monk
     train, _ = data
     kw = dict(epochs=2, hidden=16, dim=8, threads=1, viterbi=True, checkpoint_every=0)
     train_tagger(train, str(tmp_path / "whole"), **kw)
-
-    import contextlib
-
-    @contextlib.contextmanager
-    def stopped_at_once():
-        request = StopRequest()
-        request.signum = 2
-        yield request
-    monkeypatch.setattr(tagging, "stop_requests", stopped_at_once)
+    monkeypatch.setattr(tagging, "stop_requests", stopped_at_once(2))
     with pytest.raises(Interrupted) as stop:
         train_tagger(train, str(tmp_path / "cut"), **kw)
     assert "epoch 1 of 2" in str(stop.value) and stop.value.checkpoint
