@@ -6,7 +6,7 @@ output folder each time), timed by wall clock, with its peak RSS sampled by psut
 results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
 
 usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
-                      [--models sg,cbow,glove,vocab,phrases,cooccur:64,lm-gru] [--peers gensim,word2vec,fasttext,torch]
+                      [--models sg,cbow,glove,glove:512,vocab,phrases,cooccur:64,lm-gru] [--peers gensim,word2vec,fasttext,torch]
                       [--dim 100] [--min-count 5] [--hs] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR]
                       [--lm-sampled 0]
        tools/bench.py --models tagger,classifier --threads 2 --out DIR [--corpus DIR] [--tasks ../shared/tasks]
@@ -17,7 +17,8 @@ the task peers, into a second table; --corpus is optional for them (it trains th
 tokens/s over torch's). The word2vec peer is the original C tool (`pip install word2vec` compiles it);
 fasttext is fastText's own trainer (`pip install fasttext-wheel`), on words only.
 For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick GloVe is measured against.
-cooccur:MB measures GloVe's counting pass alone with --memory MB (peak RSS over the RSS before it).
+cooccur:MB measures GloVe's counting pass alone with --memory MB (peak RSS over the RSS before it); glove:MB
+a whole GloVe run with --memory MB, its peak RSS against 1.1 x MB plus the model's matrices.
 """
 from __future__ import annotations
 
@@ -145,8 +146,10 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
         m = json.load(open(os.path.join(out, "metrics.json")))
         return {**r, "tokens": m["tokens"], "compile_seconds": m["compile_seconds"], "rate": m["tokens_per_s"],
                 "valid_ppl": m["valid_perplexity"]}
-    if model == "glove":
-        flags = ["glove", "--window", "10", "--x-max", str(a.x_max), "--epochs", str(a.glove_epochs)]
+    memory = model.partition(":")[2] if model.startswith("glove:") else ""  # glove:MB, GloVe with --memory MB
+    if model == "glove" or memory:
+        flags = ["glove", "--window", "10", "--x-max", str(a.x_max), "--epochs", str(a.glove_epochs),
+                 *(["--memory", memory] if memory else [])]
     else:
         hs = ["--hs", "--negative", "0"] if a.hs else []
         flags = ["word2vec", "--model", model, "--epochs", str(a.epochs), *hs]
@@ -155,6 +158,10 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
     m = json.load(open(os.path.join(out, "metrics.json")))
     r.update({k: m[k] for k in ("tokens", "seconds", "compile_seconds", "count_seconds", "train_seconds",
                                 "vocab_seconds", "encode_seconds", "write_seconds") if k in m}, **quality(out))
+    if memory:  # the promise: peak RSS within 10% of --memory plus the model's matrices (W, C, their sums, biases)
+        matrices = 4 * m["vocab_size"] * (a.dim + 1) * 4 / 2**20
+        r.update(memory_mb=float(memory), matrices_mb=round(matrices, 1),
+                 rss_bound_mb=round(1.1 * float(memory) + matrices, 1))
     return r
 
 
@@ -168,7 +175,7 @@ def run_torch(a, model: str, threads: int, work: str) -> dict:
 def peers_for(model: str, peers: list[str]) -> list[tuple[str, object]]:
     """The peer runs that fit a model: gensim for word vectors (its skip-gram for glove), the word2vec C
     tool and fastText for sg and cbow, torch for LMs."""
-    if model.startswith("cooccur"):
+    if model.startswith(("cooccur", "glove:")):
         return []
     if model.startswith("lm-"):
         return [("torch", run_torch)] if "torch" in peers else []
@@ -240,7 +247,7 @@ def epochs_of(a, model: str, tool: str) -> int:
     """Passes over the corpus that a run's words/s counts (the vocab runs read it once)."""
     if model in ("vocab", "phrases") or model.startswith("cooccur"):
         return 1
-    return a.glove_epochs if (model, tool) == ("glove", "streamnlp") else a.epochs
+    return a.glove_epochs if model.startswith("glove") and tool == "streamnlp" else a.epochs
 
 
 def note(r: dict) -> str:
@@ -249,6 +256,10 @@ def note(r: dict) -> str:
         return f"{r['phrases']:,} phrases; top 1,000 by score: {share}"
     if "valid_ppl" in r:
         return f"words/s = training tokens/s; valid perplexity {r['valid_ppl']}"
+    if "rss_bound_mb" in r:
+        verdict = "within" if r["peak_rss_mb"] <= r["rss_bound_mb"] else "OVER"
+        return (f"--memory {r['memory_mb']:.0f}: peak RSS {verdict} 1.1 x {r['memory_mb']:.0f} + "
+                f"{r['matrices_mb']:.0f} MiB of matrices = {r['rss_bound_mb']:.0f} MiB")
     if "counting_peak_over_baseline_mb" in r:
         return (f"counting pass: {r['counting_peak_over_baseline_mb']:.0f} MiB over baseline with --memory "
                 f"{r['memory_mb']:.0f}, {r['records']:,} records, {r['seconds']:.1f} s")

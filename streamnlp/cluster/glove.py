@@ -23,7 +23,7 @@ from ..run.atomic import write_json
 from ..run.config import GloveConfig
 from ..run.errors import UserError
 from ..run.threads import thread_limits, threads_or_default
-from ..train.cooccur import Cooccurrence, Run, shuffle_records, weight_scale
+from ..train.cooccur import Cooccurrence, Run, bucket_count, shuffle_records, weight_scale
 from ..train.glove import fit
 from ..vectors.keyed import KeyedVectors
 from .connect import cluster, get
@@ -60,7 +60,7 @@ def count_ray(ray: Any, shards: list[Shard], vocab: Vocab, cfg: GloveConfig, fol
     """The shuffled records in `folder`: those a run counted from the same shards and settings (a resumed
     run), or counted now on the cluster; the manifest is written last, so a killed count is redone."""
     manifest = os.path.join(folder, "manifest.json")
-    key = json.dumps([layout, len(vocab), cfg.window, cfg.memory, cfg.seed, "ray"])
+    key = json.dumps([layout, len(vocab), cfg.window, cfg.seed, "ray", "hashed"])
     if os.path.exists(manifest):
         with open(manifest) as f:
             meta = json.load(f)
@@ -71,7 +71,7 @@ def count_ray(ray: Any, shards: list[Shard], vocab: Vocab, cfg: GloveConfig, fol
     parts = cooccurrence_runs_ray(ray, shards, vocab, cfg, cfg.window, cfg.memory, partitions=16)
     budget = int(cfg.memory * 2**20)
     co = shuffle_records([Partitions(ray, parts)], len(vocab), weight_scale(cfg.window), folder, cfg.seed,
-                         max(1 << 10, budget // 8 // 16), budget)
+                         max(1 << 10, budget // 8 // 16), bucket_count(int(vocab.counts.sum()), cfg.window))
     write_json(manifest, {"key": key, "buckets": co.buckets, "n_records": co.n_records, "scale": co.scale})
     return co
 

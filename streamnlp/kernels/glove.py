@@ -51,10 +51,14 @@ def count_piece(ids, offsets, subs, max_len, window, weights, V, dense, starts, 
 
 @njit(**JIT)
 def unpack_sorted(packed, window, weights):
-    """(unique keys, summed weights) of a sorted array of packed pairs."""
+    """(unique keys, summed weights) of a sorted array of packed pairs, allocated at their exact size."""
     n = packed.shape[0]
-    keys = np.empty(n, dtype=np.int64)
-    vals = np.empty(n, dtype=np.int64)
+    u = 0
+    for t in range(n):
+        if t == 0 or packed[t] // (window + 1) != packed[t - 1] // (window + 1):
+            u += 1
+    keys = np.empty(u, dtype=np.int64)
+    vals = np.empty(u, dtype=np.int64)
     u = -1
     last = np.int64(-1)
     for t in range(n):
@@ -67,7 +71,7 @@ def unpack_sorted(packed, window, weights):
             keys[u] = key
             vals[u] = w
             last = key
-    return keys[:u + 1].copy(), vals[:u + 1].copy()
+    return keys, vals
 
 
 @njit(**JIT)
@@ -85,6 +89,38 @@ def reduce_sorted(keys, vals):
             keys[u] = keys[t]
             vals[u] = vals[t]
     return u + 1
+
+
+@njit(**JIT)
+def bucket_of(key, seed_mix, n_buckets):
+    """A record's bucket: splitmix64 of its key plus the seed's mix, modulo n_buckets."""
+    z = np.uint64(key) + seed_mix
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return np.int64((z ^ (z >> np.uint64(31))) % np.uint64(n_buckets))
+
+
+@njit(**JIT)
+def scatter_records(keys, vals, V, scale, seed_mix, n_buckets, words, xs):
+    """Records (row, col, x = val / scale) of keys = row * V + col, grouped by bucket (bucket_of, in key
+    order within one) into words (n, 3) int32 columns row and col, and xs, a float32 view of the same
+    buffer, column 2. Returns the buckets' bounds (n_buckets + 1)."""
+    n = keys.shape[0]
+    bucket = np.empty(n, dtype=np.int64)
+    bounds = np.zeros(n_buckets + 1, dtype=np.int64)
+    for t in range(n):
+        bucket[t] = bucket_of(keys[t], seed_mix, n_buckets)
+        bounds[bucket[t] + 1] += 1
+    for b in range(n_buckets):
+        bounds[b + 1] += bounds[b]
+    fill = bounds[:-1].copy()
+    for t in range(n):
+        k = fill[bucket[t]]
+        fill[bucket[t]] += 1
+        words[k, 0] = keys[t] // V
+        words[k, 1] = keys[t] - (keys[t] // V) * V
+        xs[k, 2] = vals[t] / scale
+    return bounds
 
 
 @njit(parallel=True, **JIT)

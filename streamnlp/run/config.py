@@ -161,8 +161,9 @@ class GloveConfig(RunConfig):
                            "gradient, as in GloVe C)", lo=1e-9, hi=10.0)
     grad_clip: float = opt(100.0, "clip each gradient component to [-grad_clip, grad_clip]", lo=1e-9)
     epochs: int = opt(15, "passes over the co-occurrence records", lo=1, aliases=("--iter",))
-    memory: float = opt(2048.0, "MB of buffers for counting co-occurrences (a soft limit; runs spill to "
-                                "disk beyond it)", lo=16.0)
+    memory: float = opt(2048.0, "MB the run may hold (the process's RSS: imports, vocabulary, counting "
+                                "buffers, records kept in memory between epochs), plus the model's matrices; "
+                                "counting spills to disk beyond it. Any value gives the same records", lo=16.0)
     seed: int = opt(1, "random seed (initial vectors, record shuffle); --threads 1 is bit-identical", lo=0)
     write_text: bool = opt(True, "also write vectors.txt (word2vec text format)")
 

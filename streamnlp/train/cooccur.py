@@ -4,7 +4,9 @@ As Stanford's cooccur + shuffle: pairs of frequent words add into dense per-thre
 rest are sort-reduced per piece of corpus into sorted runs, which are merged in memory and
 spilled to disk as one run whenever they outgrow their share of `--memory`. At the end all runs
 and the dense tables are merged (a bounded k-way merge) into (row, col, count) records, which go
-to random buckets on disk; each bucket is permuted in memory, so training streams a shuffled file.
+to buckets on disk by a hash of their key; each bucket is permuted in memory, so training streams a
+shuffled file. How many buckets there are depends on the corpus's size and the window, not on the
+memory budget, and the permutations on the seed and the bucket: any budget gives the same file.
 """
 from __future__ import annotations
 
@@ -19,13 +21,14 @@ import numpy as np
 
 from ..data.encode import EncodedCorpus
 from ..kernels.common import sub_blocks
-from ..kernels.glove import count_piece, reduce_sorted, sum_tables, unpack_sorted
+from ..kernels.glove import count_piece, reduce_sorted, scatter_records, sum_tables, unpack_sorted
 from ..run.atomic import write_json
 
 RECORD = np.dtype([("row", "<i4"), ("col", "<i4"), ("x", "<f4")])
 SUB_TOKENS = 16384
 MAX_EXACT_WINDOW = 20
-MAX_BUCKETS = 256  # files open at once while scattering; a tiny budget gets larger buckets than it asked
+MAX_BUCKETS = 256  # files open at once while scattering
+BUCKET_PAIRS = 1 << 23  # pairs a bucket may hold at most (2 * window * tokens bound them): ~1M records
 
 
 def weight_scale(window: int) -> int:
@@ -78,10 +81,13 @@ class RunFile:
 
 
 def _reduce(keys: np.ndarray, vals: np.ndarray) -> Run:
+    """The run of keys and values sorted by key, equal keys summed; the inputs are let go as it goes."""
     order = np.argsort(keys, kind="stable")
-    keys, vals = keys[order], vals[order]
+    keys = keys[order]
+    vals = vals[order]
+    del order
     n = reduce_sorted(keys, vals)
-    return Run(keys[:n].copy(), vals[:n].copy())
+    return Run(keys[:n], vals[:n]) if 10 * n >= 9 * len(keys) else Run(keys[:n].copy(), vals[:n].copy())
 
 
 def merge_runs(sources: list, budget: int):
@@ -137,7 +143,7 @@ def cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: float, 
     """The shuffled records in `folder` if an earlier run counted them from the same corpus and settings
     (a resumed run), else count them now; the manifest is written last, so a killed count is redone."""
     manifest = os.path.join(folder, "manifest.json")
-    key = json.dumps([corpus.key, window, memory_mb, seed])
+    key = json.dumps([corpus.key, window, seed, "hashed"])
     if os.path.exists(manifest):
         with open(manifest) as f:
             meta = json.load(f)
@@ -154,7 +160,15 @@ def count_cooccurrences(corpus: EncodedCorpus, V: int, window: int, memory_mb: f
     """Count X over the encoded corpus within about `memory_mb` MB of buffers, write it shuffled to `folder`.
     Runs on Numba's current thread count (one dense table per thread)."""
     sources, run_cap = count_sources(corpus, V, window, memory_mb, folder)
-    return shuffle_records(sources, V, weight_scale(window), folder, seed, run_cap, int(memory_mb * 2**20))
+    return shuffle_records(sources, V, weight_scale(window), folder, seed, run_cap,
+                           bucket_count(corpus.n_tokens, window))
+
+
+def bucket_count(tokens: int, window: int) -> int:
+    """Buckets for the records of `tokens` tokens: one per BUCKET_PAIRS of their pairs' bound (2 window
+    tokens), at most MAX_BUCKETS. A function of the corpus alone, so any memory budget, and the cluster's
+    count, write the same buckets."""
+    return int(min(MAX_BUCKETS, max(1, -(-2 * window * tokens // BUCKET_PAIRS))))
 
 
 def count_sources(corpus: EncodedCorpus, V: int, window: int, memory_mb: float, folder: str) -> tuple[list, int]:
@@ -168,9 +182,10 @@ def count_sources(corpus: EncodedCorpus, V: int, window: int, memory_mb: float, 
     threads = numba.get_num_threads()
     K = min(V, math.isqrt(budget // 2 // (8 * threads)))
     dense = np.zeros((threads, K, K), dtype=np.int64)
-    # the other half of the budget: packed pairs of a piece (1/16), memory runs (1/8) and their merge
+    # the other half of the budget: packed pairs of a piece (1/16), memory runs (1/16) and their merge
+    # (about 5x theirs: merge_runs' copies, _reduce's order and gathers)
     pair_cap = max(2 * window * SUB_TOKENS, budget // 16 // 8)  # packed int64 pairs
-    run_cap = max(1 << 10, budget // 8 // 16)  # records (int64 key + int64 value) held before a spill
+    run_cap = max(1 << 10, budget // 16 // 16)  # records (int64 key + int64 value) held before a spill
     packed = np.empty(pair_cap, dtype=np.int64)
     mem_runs: list[Run] = []
     disk_runs: list[RunFile] = []
@@ -196,7 +211,12 @@ def count_sources(corpus: EncodedCorpus, V: int, window: int, memory_mb: float, 
                 packed = np.empty(starts[-1], dtype=np.int64)
             n = count_piece(ids, offsets, subs[first:last + 1], max_len, window, weights, V, dense,
                             starts[:-1], packed)
-            pairs = np.sort(np.concatenate([packed[s:s + c] for s, c in zip(starts[:-1], n)]))
+            at = 0
+            for s, c in zip(starts[:-1], n):  # the sub-blocks' pairs to the front, then sorted in place
+                packed[at:at + c] = packed[s:s + c]
+                at += c
+            pairs = packed[:at]
+            pairs.sort()
             if len(pairs):
                 mem_runs.append(Run(*unpack_sorted(pairs, window, weights)))
             if sum(r.n for r in mem_runs) > run_cap:
@@ -213,38 +233,32 @@ def count_sources(corpus: EncodedCorpus, V: int, window: int, memory_mb: float, 
     return disk_runs + mem_runs + [dense_run], run_cap
 
 
-def shuffle_records(sources: list, V: int, scale: int, folder: str, seed: int, chunk: int, budget: int) -> Cooccurrence:
-    """Merge every run into records scattered over random buckets, then permute each bucket in memory
-    (a bucket of n records needs 32 n bytes then: read, permutation, permuted copy)."""
-    total = sum(s.n for s in sources)  # upper bound on records
-    n_buckets = min(MAX_BUCKETS, max(1, -(-total * RECORD.itemsize // max(budget // 3, 1))))
-    rng = np.random.default_rng(seed)
+def shuffle_records(sources: list, V: int, scale: int, folder: str, seed: int, chunk: int,
+                    n_buckets: int) -> Cooccurrence:
+    """Merge every run (holding about `chunk` records per round) into records scattered over `n_buckets`
+    buckets by their key's hash, then permute each bucket in memory (32 bytes a record then: read,
+    permutation, permuted copy) with a generator seeded by (seed, bucket)."""
     paths = [os.path.join(folder, f"bucket-{b:05d}.bin") for b in range(n_buckets)]
+    seed_mix = np.uint64((seed * 0x9E3779B97F4A7C15) % 2**64)
     files = [open(p, "wb") for p in paths]
     n_records = 0
     try:
         for run in merge_runs(sources, chunk):
-            rec = np.empty(len(run.keys), dtype=RECORD)
-            rec["row"], rec["col"] = np.divmod(run.keys, V)
-            rec["x"] = run.vals / scale
-            n_records += len(rec)
-            if n_buckets == 1:
-                files[0].write(rec.tobytes())
-                continue
-            where = rng.integers(0, n_buckets, len(rec))
-            order = np.argsort(where, kind="stable")
-            bounds = np.searchsorted(where[order], np.arange(n_buckets + 1))
-            for b in range(n_buckets):
-                files[b].write(rec[order[bounds[b]:bounds[b + 1]]].tobytes())
+            words = np.empty((run.n, 3), dtype=np.int32)  # RECORD's bytes: row, col, x's float32 bits
+            bounds = scatter_records(run.keys, run.vals, V, np.float64(scale), seed_mix, n_buckets, words,
+                                     words.view(np.float32))
+            n_records += run.n
+            for b in np.flatnonzero(np.diff(bounds)):
+                files[b].write(words[bounds[b]:bounds[b + 1]].tobytes())
     finally:
         for f in files:
             f.close()
     for s in sources:
         if isinstance(s, RunFile):
             s.remove()
-    for p in paths:
+    for b, p in enumerate(paths):
         rec = np.fromfile(p, dtype=RECORD)
-        perm = rng.permutation(len(rec))
+        perm = np.random.default_rng([seed, b]).permutation(len(rec))
         out = np.empty(len(rec), dtype=RECORD)
         for name in RECORD.names:  # column by column: gathers of plain arrays are fast
             out[name] = rec[name][perm]

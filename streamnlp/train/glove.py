@@ -20,6 +20,7 @@ from ..data.vocab import Vocab
 from ..kernels.glove import train_records
 from ..run import checkpoint, rundir
 from ..run.config import GloveConfig, to_json
+from ..run.budget import headroom_mb
 from ..run.interrupt import StopRequest, at_position, stop_requests
 from ..run.threads import thread_limits, threads_or_default
 from ..vectors import w2vfile
@@ -53,7 +54,8 @@ def train_glove(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVe
         vocab, corpus, timings = prepare_corpus(
             inputs, out, cfg, resume=saved[1] if saved is not None else None)
         t0 = time.perf_counter()
-        co = cooccurrences(corpus, len(vocab), cfg.window, cfg.memory, os.path.join(out, "cooccur"), cfg.seed)
+        co = cooccurrences(corpus, len(vocab), cfg.window, headroom_mb(cfg.memory), os.path.join(out, "cooccur"),
+                           cfg.seed)
         timings["count_seconds"] = time.perf_counter() - t0
         return fit(cfg, out, saved, vocab, co, corpus.layout, corpus.n_tokens, threads, t_start, timings, corpus)
 
@@ -96,7 +98,8 @@ def fit(cfg: GloveConfig, out: str, saved: Any, vocab: Vocab, co: Cooccurrence, 
 def _epochs(p: dict[str, np.ndarray], co: Cooccurrence, state: dict, ckpt_dir: str, cfg: GloveConfig,
             threads: int, stop: StopRequest | None = None) -> dict:
     eta, clip = np.float32(cfg.eta), np.float32(cfg.grad_clip)
-    held = {}  # a corpus whose records fit one bucket keeps them in memory across epochs
+    held = {}  # buckets kept in memory across epochs while they fit in what --memory leaves
+    room = headroom_mb(cfg.memory) * 2**20
     bar = tqdm(total=cfg.epochs * co.n_records, initial=state["epoch"] * co.n_records, unit="rec", unit_scale=True,
                desc="glove", mininterval=1.0, disable=None)
     ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, bucket: checkpoint.save(
@@ -110,7 +113,8 @@ def _epochs(p: dict[str, np.ndarray], co: Cooccurrence, state: dict, ckpt_dir: s
                 if b not in held:
                     rows, cols, x = co.read_bucket(b)
                     chunk = (rows, cols, *weighting(x, cfg.x_max, cfg.alpha))
-                    if len(co.buckets) == 1:
+                    if cfg.epochs - epoch > 1 and room >= 16 * len(rows):
+                        room -= 16 * len(rows)
                         held[b] = chunk
                 else:
                     chunk = held[b]

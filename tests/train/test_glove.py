@@ -53,15 +53,27 @@ def test_counts_equal_a_pure_python_reference(tmp_path, small_corpus):
     assert np.allclose(xs, want, rtol=1e-6, atol=0)
 
 
-def test_a_small_budget_and_one_thread_give_identical_counts(tmp_path):
+def test_any_budget_and_thread_count_write_the_same_shuffled_records(tmp_path, monkeypatch):
+    """The record files (counts, buckets, order) do not depend on --memory or --threads; the small budget
+    really spills runs to disk."""
+    from streamnlp.train import cooccur
     vocab, corpus = encoded(tmp_path, SAMPLE)
+    monkeypatch.setattr(cooccur, "BUCKET_PAIRS", 1 << 16)  # several buckets from the small corpus
+    spills = []
+    monkeypatch.setattr(cooccur.RunFile, "remove", lambda self: spills.append(self.path))
     with thread_limits(2):
         big = count_cooccurrences(corpus, len(vocab), 10, 512, str(tmp_path / "big"), seed=1)
+    big_spills = len(spills)
     with thread_limits(1):
         small = count_cooccurrences(corpus, len(vocab), 10, 0.05, str(tmp_path / "small"), seed=1)
-    assert len(small.buckets) > 1 and len(big.buckets) == 1
+    assert big_spills == 1 and len(spills) - big_spills > 2  # the dense table's run, then the spills too
+    assert len(big.buckets) == len(small.buckets) > 3 and big.n_records == small.n_records
+    for a, b in zip(big.buckets, small.buckets):
+        assert open(a, "rb").read() == open(b, "rb").read()
     for a, b in zip(all_records(big), all_records(small)):
         assert np.array_equal(a, b)
+    other_seed = count_cooccurrences(corpus, len(vocab), 10, 512, str(tmp_path / "seed2"), seed=2)
+    assert open(other_seed.buckets[0], "rb").read() != open(big.buckets[0], "rb").read()
 
 
 def test_train_records_matches_numpy_reference():
@@ -107,10 +119,10 @@ def test_planted_analogies_are_recovered(tmp_path, seed):
     assert evaluate_word_analogies(kv, QUESTIONS)[0] >= MIN_ACCURACY
 
 
-def test_seeded_single_thread_runs_are_bit_identical(tmp_path):
+def test_seeded_single_thread_runs_are_bit_identical_under_any_memory_limit(tmp_path):
     kw = dict(threads=1, seed=5, epochs=3, dim=16, write_text=False)
-    for name, seed in [("a", 5), ("b", 5), ("c", 6)]:
-        train_glove(SAMPLE, str(tmp_path / name), **{**kw, "seed": seed})
-    a, b, c = (open(tmp_path / x / "vectors.bin", "rb").read() for x in "abc")
-    assert a == b
+    for name, seed, memory in [("a", 5, 2048), ("b", 5, 2048), ("c", 6, 2048), ("d", 5, 16)]:
+        train_glove(SAMPLE, str(tmp_path / name), **{**kw, "seed": seed, "memory": memory})
+    a, b, c, d = (open(tmp_path / x / "vectors.bin", "rb").read() for x in "abcd")
+    assert a == b == d
     assert a != c
