@@ -6,7 +6,8 @@ output folder each time), timed by wall clock, with its peak RSS sampled by psut
 results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
 
 usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
-                      [--models sg,cbow,glove,glove:512,vocab,phrases,cooccur:64,lm-gru] [--peers gensim,word2vec,fasttext,torch]
+                      [--models sg,cbow,glove,glove:512,vocab,phrases,cooccur:64,lm-gru]
+                      [--peers gensim,word2vec,fasttext,torch]
                       [--dim 100] [--min-count 5] [--hs] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR]
                       [--lm-sampled 0]
        tools/bench.py --models tagger,classifier --threads 2 --out DIR [--corpus DIR] [--tasks ../shared/tasks]

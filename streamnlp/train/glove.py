@@ -19,8 +19,8 @@ from ..data.prepare import finish_run, prepare_corpus
 from ..data.vocab import Vocab
 from ..kernels.glove import train_records
 from ..run import checkpoint, rundir
-from ..run.config import GloveConfig, to_json
 from ..run.budget import headroom_mb
+from ..run.config import GloveConfig, to_json
 from ..run.interrupt import StopRequest, at_position, stop_requests
 from ..run.threads import thread_limits, threads_or_default
 from ..vectors import w2vfile
