@@ -10,7 +10,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..kernels.phrases import join_pairs
 from ..run.atomic import atomic_write
 from ..run.errors import UserError
 
@@ -50,6 +49,7 @@ class Phrases:
             in_a = pc.fill_null(pc.index_in(dic, value_set=firsts), -1).to_numpy().astype(np.int64)
             in_b = pc.fill_null(pc.index_in(dic, value_set=seconds), -1).to_numpy().astype(np.int64)
             idx = words.indices.to_numpy().astype(np.int64)
+            from ..kernels.phrases import join_pairs  # here: the phrases pass's first counting needs no Numba
             out, lengths = join_pairs(idx, lengths.astype(np.int64), in_a[idx], in_b[idx], keys, order,
                                       len(seconds), len(dic))
             flat = pc.take(pa.concat_arrays([dic, joined.cast(dic.type)]), pa.array(out))

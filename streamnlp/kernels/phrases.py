@@ -1,23 +1,8 @@
-"""Phrase kernels: the word pairs within rows as integer codes, and joining the pairs that are phrases, greedily
-from the left, in a batch of dictionary codes."""
+"""Phrase kernel: joining the pairs that are phrases, greedily from the left, in a batch of dictionary codes."""
 import numpy as np
 from numba import njit
 
 from .common import JIT
-
-
-@njit(**JIT)
-def pair_codes(idx, lengths, n_words):
-    """a * n_words + b for every two codes that follow each other within a row."""
-    out = np.empty(max(idx.shape[0] - 1, 0), np.int64)
-    n = 0
-    at = 0
-    for r in range(lengths.shape[0]):
-        for t in range(at, at + lengths[r] - 1):
-            out[n] = np.int64(idx[t]) * n_words + idx[t + 1]
-            n += 1
-        at += lengths[r]
-    return out[:n]
 
 
 @njit(**JIT)

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
+from .arrays import buffers
 from .common import JIT, mix64
 
 FNV_OFFSET = np.uint64(14695981039346656037)
@@ -56,26 +57,6 @@ def lookup(table, offsets, data, q_offsets, q_data, out):
                     out[q] = w
                     break
             h = (h + 1) & mask
-
-
-@njit(**JIT)
-def hash_strings(offsets, data):
-    """A 64-bit hash of each string (FNV-1a spread by splitmix64)."""
-    out = np.empty(len(offsets) - 1, dtype=np.uint64)
-    for w in range(len(offsets) - 1):
-        h = FNV_OFFSET
-        for i in range(offsets[w], offsets[w + 1]):
-            h = (h ^ np.uint64(data[i])) * FNV_PRIME
-        out[w] = mix64(h)
-    return out
-
-
-def buffers(strings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(int64 offsets, uint8 bytes) of a string or large string array, its slice offset applied."""
-    _, offs, data = strings.buffers()
-    kind = np.int64 if pa.types.is_large_string(strings.type) else np.int32
-    offsets = np.frombuffer(offs, kind, count=len(strings) + 1, offset=strings.offset * np.dtype(kind).itemsize)
-    return offsets.astype(np.int64), (np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8))
 
 
 class StringIndex:

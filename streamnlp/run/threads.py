@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numba
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
@@ -32,6 +31,7 @@ def passive_openmp() -> None:
 
 @contextlib.contextmanager
 def thread_limits(threads: int) -> Iterator[None]:
+    import numba  # here: passes that need no kernel (phrases, vocab) start without loading Numba
     before = numba.get_num_threads()
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:

@@ -4,13 +4,15 @@ import collections
 import json
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from conftest import write_parquet
 from gensim.models.phrases import FrozenPhrases
 from gensim.models.phrases import Phrases as GensimPhrases
 
 from streamnlp.cli import main
-from streamnlp.data.phrasecount import count_all, learn_phrases, named_pairs
+from streamnlp.data import phrasecount
+from streamnlp.data.phrasecount import count_all, find_phrases, learn_phrases, named_pairs, scores, string_hashes
 from streamnlp.data.shards import discover
 from streamnlp.run.config import PhrasesConfig
 
@@ -35,12 +37,16 @@ def corpus(n: int, seed: int) -> list[str]:
 def shards(tmp_path_factory):
     d = tmp_path_factory.mktemp("phrases")
     rows = corpus(3000, 1)
+    rows[5:5], rows[1699:1699] = ["", "solo"], ["", ""]  # empty and one-word rows: no pair across them
     write_parquet(str(d / "a.parquet"), rows[:1700])
     write_parquet(str(d / "b.parquet"), rows[1700:])
     return str(d), rows
 
 
-def test_counts_match_a_plain_counter(shards):
+@pytest.mark.parametrize("chunk", [1 << 21, 50])
+def test_counts_match_a_plain_counter(shards, monkeypatch, chunk):
+    """One chunk a unit, and many chunks merged (a chunk of 50 tokens ends inside the batches' rows)."""
+    monkeypatch.setattr(phrasecount, "CHUNK_TOKENS", chunk)
     folder, rows = shards
     c = count_all(discover([folder]), PhrasesConfig(batch_rows=37, threads=2), None, "test")
     words = collections.Counter(w for r in rows for w in r.split())
@@ -49,6 +55,37 @@ def test_counts_match_a_plain_counter(shards):
     a, b, _, _ = named_pairs(c)
     assert dict(zip(zip(a.to_pylist(), b.to_pylist()), c.pairs["count"].to_pylist())) == pairs
     assert c.tokens == sum(words.values())
+
+
+def fnv1a_splitmix(b: bytes) -> int:
+    m = (1 << 64) - 1
+    h = 14695981039346656037
+    for x in b:
+        h = ((h ^ x) * 1099511628211) & m
+    h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & m
+    h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & m
+    return h ^ (h >> 31)
+
+
+def test_string_hashes_are_fnv1a_spread_by_splitmix64():
+    words = ["", "a", "ab", "ba", "new_york", "Zürich", "日本語", "x" * 300, "a"]
+    arr = pa.array(words)
+    for strings in (arr, arr.slice(2), arr.cast(pa.large_string())):
+        got = string_hashes(strings).tolist()
+        assert got == [fnv1a_splitmix(w.encode()) for w in strings.to_pylist()]
+    assert len(set(string_hashes(arr).tolist())) == len(set(words))
+
+
+@pytest.mark.parametrize("scoring,threshold", [("default", 10.0), ("default", 0.0), ("default", -0.5), ("npmi", -0.2)])
+def test_only_pairs_that_cannot_pass_are_left_unscored(shards, scoring, threshold):
+    """find_phrases scores the pairs at or above min_count only; every pair scored gives the same phrases."""
+    folder, _ = shards
+    c = count_all(discover([folder]), PhrasesConfig(threads=2), None, "test")
+    a, b, s = scores(c, scoring, 5)
+    want = sorted(zip(a.filter(pa.array(s > threshold)).to_pylist(), b.filter(pa.array(s > threshold)).to_pylist(),
+                      s[s > threshold].tolist()))
+    t = find_phrases(c, scoring, 5, threshold)
+    assert sorted(zip(t["a"].to_pylist(), t["b"].to_pylist(), t["score"].to_pylist())) == want and want
 
 
 @pytest.mark.parametrize("scoring,threshold", [("default", 10.0), ("default", 1.0), ("npmi", 0.3)])
