@@ -1,5 +1,7 @@
 """--init: training on from an earlier run on new shards; its words keep their rows (and vectors), new words get
 new rows, counts add up, and the learning rate starts again."""
+import json
+
 import numpy as np
 from conftest import write_parquet
 
@@ -37,6 +39,8 @@ def test_old_words_keep_their_rows_and_new_words_are_added(tmp_path):
                  str(tmp_path / "a"), *common]) == 0
     c = load_vectors(str(tmp_path / "c"))
     assert not np.allclose(c.vectors[:20], a.vectors[:20])
+    alphas = [json.load(open(tmp_path / run / "config.json"))["alpha"] for run in "abc"]
+    assert alphas == [0.025, 1e-12, 0.025 * 0.4]  # --init restarts at 0.4 of a new run's rate by default
 
 
 def test_init_from_something_else_is_one_line(tmp_path, capsys):
