@@ -228,7 +228,7 @@ class Rounds:
         for got in rows:
             merge.add(*got)
         merge.into(self.base)
-        self.pending = self.ray.put(tuple(base[:k].copy() for base in self.base))
+        self.pending = self.ray.put(tuple(base[:k] for base in self.base))
 
     def average(self) -> None:
         """Every row combined (combine), the replicas' rows fetched one at a time (the driver holds a few sums
@@ -272,26 +272,34 @@ class Combine:
 
     def __init__(self, base: tuple[np.ndarray, np.ndarray], k: int, every_round: bool):
         self.base, self.k, self.every_round = [b[:k] for b in base], k, every_round
-        self.weighted = [np.zeros(b.shape, np.float64) for b in self.base]
-        self.plain = [np.zeros(b.shape, np.float64) for b in self.base]
+        # a round's sync sums float32 changes (the driver's work at every sync: half of it went to the
+        # epoch's-end weights and float64 copies before); the epoch's end weighs them in float64
+        kind = np.float32 if every_round else np.float64
+        self.plain = [np.zeros(b.shape, kind) for b in self.base]
+        self.weighted = None if every_round else [np.zeros(b.shape, np.float64) for b in self.base]
         self.updates = np.zeros((2, k))
         self.touched = np.zeros((2, k))
 
     def add(self, syn0: np.ndarray, syn1: np.ndarray, since: np.ndarray) -> None:
         for m, rows in enumerate((syn0, syn1)):
-            change = rows.astype(np.float64) - self.base[m]
-            self.weighted[m] += since[m][:, None] * change
-            self.plain[m] += change
-            self.updates[m] += since[m]
+            if self.weighted is None:
+                self.plain[m] += rows
+                self.plain[m] -= self.base[m]
+            else:
+                change = rows.astype(np.float64) - self.base[m]
+                self.weighted[m] += since[m][:, None] * change
+                self.plain[m] += change
+                self.updates[m] += since[m]
             self.touched[m] += since[m] > 0
 
     def into(self, base: tuple[np.ndarray, np.ndarray]) -> None:
         for m in range(2):
-            if self.every_round:
-                change = self.plain[m].copy()
+            if self.weighted is None:
+                change = self.plain[m]
                 top = min(MEAN_ROWS, self.k)
-                change[:top] /= np.maximum(self.touched[m][:top], 1)[:, None]
+                change[:top] /= np.maximum(self.touched[m][:top], 1).astype(np.float32)[:, None]
+                base[m][:self.k] += change
             else:
                 u = self.updates[m][:, None]
                 change = np.where(u > 0, self.weighted[m] / np.maximum(u, 1e-300), self.plain[m])
-            base[m][:self.k] = (self.base[m] + change).astype(np.float32)
+                base[m][:self.k] = (self.base[m] + change).astype(np.float32)
