@@ -12,7 +12,16 @@ from gensim.models.phrases import Phrases as GensimPhrases
 
 from streamnlp.cli import main
 from streamnlp.data import phrasecount
-from streamnlp.data.phrasecount import count_all, find_phrases, learn_phrases, named_pairs, scores, string_hashes
+from streamnlp.data.phrasecount import (
+    count_all,
+    count_batch,
+    find_phrases,
+    learn_phrases,
+    merge_sorted,
+    named_pairs,
+    scores,
+    string_hashes,
+)
 from streamnlp.data.shards import discover
 from streamnlp.run.config import PhrasesConfig
 
@@ -55,6 +64,30 @@ def test_counts_match_a_plain_counter(shards, monkeypatch, chunk):
     a, b, _, _ = named_pairs(c)
     assert dict(zip(zip(a.to_pylist(), b.to_pylist()), c.pairs["count"].to_pylist())) == pairs
     assert c.tokens == sum(words.values())
+
+
+def test_merging_sorted_chunks_equals_arrows_group_by():
+    """merge_sorted (the reduce when nothing was pruned) against Arrow's group-by of the same chunks' tables:
+    chunks that share words and pairs, one with words of its own, an empty one."""
+    rows = corpus(600, 3)
+    chunks = [rows[:250], rows[250:500], rows[500:] + ["only here twice", "only here"], []]
+    parts = []
+    for chunk in chunks:
+        lists = pa.array([r.split() for r in chunk], pa.list_(pa.string()))
+        parts.append(count_batch(lists.flatten(), np.array([len(r.split()) for r in chunk], np.int64)))
+    words, pairs = merge_sorted(parts)
+    want_w = phrasecount._sum([p.words for p in parts], ["h", "word"]).sort_by("h")
+    want_p = phrasecount._sum([p.pairs for p in parts], ["ha", "hb"])
+    want_p = want_p.sort_by([("ha", "ascending"), ("hb", "ascending")])
+    assert words.equals(want_w) and pairs.equals(want_p)
+    assert dict(zip(words["word"].to_pylist(), words["count"].to_pylist()))["here"] == 2
+
+
+def test_two_words_of_one_hash_are_refused(monkeypatch):
+    monkeypatch.setattr(phrasecount, "string_hashes", lambda strings: np.zeros(len(strings), np.uint64))
+    part = count_batch(pa.array(["a", "b", "a"]), np.array([3], np.int64))
+    with pytest.raises(RuntimeError, match="share a 64-bit hash"):
+        merge_sorted([part])
 
 
 def fnv1a_splitmix(b: bytes) -> int:
