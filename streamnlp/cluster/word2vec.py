@@ -282,7 +282,7 @@ class Combine:
 
     def add(self, syn0: np.ndarray, syn1: np.ndarray, since: np.ndarray) -> None:
         for m, rows in enumerate((syn0, syn1)):
-            if self.weighted is None:
+            if self.every_round:
                 self.plain[m] += rows
                 self.plain[m] -= self.base[m]
             else:
@@ -294,7 +294,7 @@ class Combine:
 
     def into(self, base: tuple[np.ndarray, np.ndarray]) -> None:
         for m in range(2):
-            if self.weighted is None:
+            if self.every_round:
                 change = self.plain[m]
                 top = min(MEAN_ROWS, self.k)
                 change[:top] /= np.maximum(self.touched[m][:top], 1).astype(np.float32)[:, None]

@@ -9,11 +9,10 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from .hashing import GOLDEN, MIX1, MIX2
+
 JIT = dict(cache=True, nogil=True, fastmath=True)
 
-GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-MIX2 = np.uint64(0x94D049BB133111EB)
 MASK24 = np.uint64(0xFFFFFF)
 INV24 = np.float32(1.0 / 16777216.0)
 U7, U13, U17 = np.uint64(7), np.uint64(13), np.uint64(17)

@@ -14,7 +14,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from .common import JIT, read_sentence, window_bounds
+from .common import JIT, mix64, read_sentence, window_bounds
 
 
 @njit(parallel=True, **JIT)
@@ -94,10 +94,7 @@ def reduce_sorted(keys, vals):
 @njit(**JIT)
 def bucket_of(key, seed_mix, n_buckets):
     """A record's bucket: splitmix64 of its key plus the seed's mix, modulo n_buckets."""
-    z = np.uint64(key) + seed_mix
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return np.int64((z ^ (z >> np.uint64(31))) % np.uint64(n_buckets))
+    return np.int64(mix64(np.uint64(key) + seed_mix) % np.uint64(n_buckets))
 
 
 @njit(**JIT)

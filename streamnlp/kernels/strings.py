@@ -11,9 +11,7 @@ from numba import njit
 
 from .arrays import buffers
 from .common import JIT, mix64
-
-FNV_OFFSET = np.uint64(14695981039346656037)
-FNV_PRIME = np.uint64(1099511628211)
+from .hashing import FNV_OFFSET, FNV_PRIME
 
 
 @njit(**JIT)

@@ -22,6 +22,7 @@ import numpy as np
 from ..data.encode import EncodedCorpus
 from ..kernels.common import sub_blocks
 from ..kernels.glove import count_piece, reduce_sorted, scatter_records, sum_tables, unpack_sorted
+from ..kernels.hashing import GOLDEN
 from ..run.atomic import write_json
 
 RECORD = np.dtype([("row", "<i4"), ("col", "<i4"), ("x", "<f4")])
@@ -239,7 +240,7 @@ def shuffle_records(sources: list, V: int, scale: int, folder: str, seed: int, c
     buckets by their key's hash, then permute each bucket in memory (32 bytes a record then: read,
     permutation, permuted copy) with a generator seeded by (seed, bucket)."""
     paths = [os.path.join(folder, f"bucket-{b:05d}.bin") for b in range(n_buckets)]
-    seed_mix = np.uint64((seed * 0x9E3779B97F4A7C15) % 2**64)
+    seed_mix = np.uint64(seed * int(GOLDEN) % 2**64)
     files = [open(p, "wb") for p in paths]
     n_records = 0
     try:

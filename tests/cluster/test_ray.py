@@ -44,12 +44,17 @@ def _records(run):
     return r[np.lexsort((r["col"], r["row"]))]
 
 
-def test_glove_counts_on_the_cluster_are_the_local_ones(ray_cluster, corpus, tmp_path):
+def test_glove_counts_on_the_cluster_are_the_local_ones(ray_cluster, corpus, tmp_path, monkeypatch):
+    from streamnlp.train import cooccur
+    monkeypatch.setattr(cooccur, "BUCKET_PAIRS", 1 << 16)  # several buckets, counted from each side's corpus size
     kw = dict(epochs=1, dim=8, threads=1, min_count=2, window=6, keep_cache=True)
     streamnlp.train_glove(corpus, str(tmp_path / "local"), **kw)
     streamnlp.train_glove(corpus, str(tmp_path / "ray"), ray=ray_cluster, **kw)
     local, remote = _records(tmp_path / "local"), _records(tmp_path / "ray")
     assert len(local) > 10_000 and np.array_equal(local, remote)
+    files = [sorted(glob.glob(f"{tmp_path / run}/cooccur/bucket-*.bin")) for run in ("local", "ray")]
+    assert len(files[0]) == len(files[1]) > 1  # the same shuffled file: same buckets, same order in each
+    assert all(open(a, "rb").read() == open(b, "rb").read() for a, b in zip(*files))
     assert open(tmp_path / "ray" / "vocab.tsv").read() == open(tmp_path / "local" / "vocab.tsv").read()
 
 

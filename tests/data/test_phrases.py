@@ -20,9 +20,9 @@ from streamnlp.data.phrasecount import (
     merge_sorted,
     named_pairs,
     scores,
-    string_hashes,
 )
 from streamnlp.data.shards import discover
+from streamnlp.kernels.hashing import string_hashes
 from streamnlp.run.config import PhrasesConfig
 
 COLLOCATIONS = [["new", "york"], ["san", "francisco"], ["los", "angeles", "times"], ["ice", "cream"]]
@@ -81,6 +81,8 @@ def test_merging_sorted_chunks_equals_arrows_group_by():
     want_p = want_p.sort_by([("ha", "ascending"), ("hb", "ascending")])
     assert words.equals(want_w) and pairs.equals(want_p)
     assert dict(zip(words["word"].to_pylist(), words["count"].to_pylist()))["here"] == 2
+    words, pairs = merge_sorted(parts[-1:])  # a unit of empty rows only
+    assert words.num_rows == pairs.num_rows == 0
 
 
 def test_two_words_of_one_hash_are_refused(monkeypatch):
