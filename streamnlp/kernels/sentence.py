@@ -1,9 +1,9 @@
-"""Sentence classifier kernels: a batch of sentences -> (their words' mean vector -> tanh layer, or a GRU's final
-state) -> class scores -> softmax cross-entropy, backward to every weight and the word rows, SGD steps.
+"""Sentence classifier kernels: a batch of sentences -> (their words' mean vector -> tanh layer, plus a linear part
+over the sentence's rows; or a GRU's final state) -> class scores -> softmax cross-entropy, backward to every weight and the word rows, SGD steps.
 
 A data set is ids (N,) word rows, sentence offsets starts (S + 1,) and labels (S,). A batch is sentence numbers
 `sents`; for the GRU all of one length L (the recurrence runs on (L, B, .) arrays). Shapes: D word dims, H
-hidden, C classes; the mean model's weights W1 (D, H), b1 (H,); the GRU's Wx (D, 3H), bx (3H,), U (H, 3H); both
+hidden, C classes; the mean model's weights W1 (D, H), b1 (H,) and its linear part bag (rows, C); the GRU's Wx (D, 3H), bx (3H,), U (H, 3H); both
 end in W2 (H, C), b2 (C,). The products are BLAS calls (np.dot).
 """
 import numpy as np
@@ -17,10 +17,11 @@ DROP_STREAM = 2  # word dropout's draws
 
 
 @njit(**JIT)
-def mean_loss_and_grad(sents, ids, starts, labels, emb, weight, W1, b1, W2, b2, X, Hb, Sc, y, dS, D2, dX, dW1, db1,
-                       dW2, db2):
+def mean_loss_and_grad(sents, ids, starts, labels, emb, weight, W1, b1, W2, b2, bag, X, Hb, Sc, y, dS, D2, dX, dW1,
+                       db1, dW2, db2):
     """Summed loss of the batch; sets dW1 .. db2 and dX[:n], the gradient of each sentence's mean vector (the
-    mean of its rows weighted by weight[row])."""
+    mean of its rows weighted by weight[row]), and leaves dS[:n], the scores' gradient. bag (rows, C): the scores'
+    linear part over the sentence's rows (bag_scores; (0, C): none)."""
     n, D = sents.shape[0], emb.shape[1]
     for r in range(n):
         s = sents[r]
@@ -37,9 +38,45 @@ def mean_loss_and_grad(sents, ids, starts, labels, emb, weight, W1, b1, W2, b2, 
             X[r, d] *= inv
         y[r] = labels[s]
     forward(X, n, W1, b1, W2, b2, Hb, Sc)
+    if bag.shape[0]:
+        bag_scores(sents, ids, starts, weight, bag, Sc)
     loss = token_loss(Sc, 0, n, y, dS)
     backward(X, n, Hb, W1, W2, dS, D2, dX, dW1, db1, dW2, db2)
     return loss
+
+
+@njit(**JIT)
+def bag_shares(ids, starts, s, weight):
+    """1 / the L2 norm of sentence s's rows' weights: a row's share of the linear part is weight[row] times it (the
+    rows as TF-IDF's unit vector)."""
+    norm = 0.0
+    for t in range(starts[s], starts[s + 1]):
+        norm += weight[ids[t]] ** 2
+    return 1.0 / np.sqrt(norm) if norm > 0 else 0.0
+
+
+@njit(**JIT)
+def bag_scores(sents, ids, starts, weight, bag, Sc):
+    """Sc[r] += the linear part of sentence r's scores: its rows of bag, each times the row's share."""
+    for r in range(sents.shape[0]):
+        s = sents[r]
+        inv = bag_shares(ids, starts, s, weight)
+        for t in range(starts[s], starts[s + 1]):
+            a = weight[ids[t]] * inv
+            for k in range(bag.shape[1]):
+                Sc[r, k] += a * bag[ids[t], k]
+
+
+@njit(**JIT)
+def bag_step(sents, ids, starts, weight, dS, bag, scale):
+    """Each row of sentence r's bag -= scale * the row's share * dS[r], the gradient of r's scores."""
+    for r in range(sents.shape[0]):
+        s = sents[r]
+        inv = bag_shares(ids, starts, s, weight)
+        for t in range(starts[s], starts[s + 1]):
+            a = scale * weight[ids[t]] * inv
+            for k in range(bag.shape[1]):
+                bag[ids[t], k] -= a * dS[r, k]
 
 
 @njit(**JIT)
@@ -136,10 +173,11 @@ def dropped(sents, ids, starts, drop, state, kids, kstarts):
 
 
 @njit(**JIT)
-def train_mean(batches, bstarts, members, ids, starts, labels, emb, weight, W1, b1, W2, b2, lr, train_words, drop,
-               seed, when):
+def train_mean(batches, bstarts, members, ids, starts, labels, emb, weight, W1, b1, W2, b2, bag, lr, train_words, drop,
+               seed, when, bag_lr):
     """SGD over the batches numbered `batches` (batch b = members[bstarts[b]:bstarts[b + 1]]), each sentence's
-    rows thinned by word dropout `drop` (drawn from (seed, when, batch)): (loss, sentences)."""
+    rows thinned by word dropout `drop` (drawn from (seed, when, batch)), the linear part at bag_lr times lr:
+    (loss, sentences)."""
     D, H, C = W1.shape[0], W1.shape[1], W2.shape[1]
     cap, rows = 1, 1
     for b in range(bstarts.shape[0] - 1):
@@ -162,9 +200,11 @@ def train_mean(batches, bstarts, members, ids, starts, labels, emb, weight, W1, 
         for r in range(n):
             klabels[r] = labels[sents[r]]
         here = local[:n]
-        total += mean_loss_and_grad(here, kids, kstarts, klabels, emb, weight, W1, b1, W2, b2, X, Hb, Sc, y, dS, D2,
-                                    dX, dW1, db1, dW2, db2)
         scale = lr / n
+        total += mean_loss_and_grad(here, kids, kstarts, klabels, emb, weight, W1, b1, W2, b2, bag, X, Hb, Sc, y, dS,
+                                    D2, dX, dW1, db1, dW2, db2)
+        if bag.shape[0]:
+            bag_step(here, kids, kstarts, weight, dS, bag, scale * bag_lr)
         if train_words:
             mean_rows_step(here, kids, kstarts, weight, dX, emb, scale)
         subtract(W1, dW1, scale)

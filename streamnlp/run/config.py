@@ -267,6 +267,11 @@ class ClassifierConfig(TaskConfig):
     weighting: str = opt("idf", "with --model mean, weigh each row in a sentence's mean: none (the plain mean) or "
                                 "idf (its inverse document frequency in TRAIN, as TF-IDF does)",
                          choices=("none", "idf"))
+    min_count: int = opt(1, "training words (and n-grams) seen fewer times than this read as the unknown word (1: "
+                            "every one, as TF-IDF's min_df=1)", lo=1)
+    bag_lr: float = opt(32.0, "with --model mean, the learning rate, as a multiple of --lr, of the linear part: a "
+                              "weight per row and label on the sentence's rows as TF-IDF's unit vector, added to the "
+                              "scores (0: none)", lo=0.0, hi=1e6)
     word_dropout: float = opt(0.3, "with --model mean, leave each word out of a training sentence's mean with this "
                                     "probability (Iyyer et al. 2015's word dropout)", lo=0.0, hi=0.95)
     folds: int = opt(0, "report K-fold cross-validation accuracy over TRAIN (the convention where a data set "

@@ -29,8 +29,9 @@ class Encoded:
         return len(self.bstarts) - 1
 
 
-def layout(model: str, V: int, D: int, H: int, C: int) -> list[tuple[str, tuple[int, ...]]]:
-    hidden = [("W1", (D, H)), ("b1", (H,))] if model == "mean" else [("Wx", (D, 3 * H)), ("bx", (3 * H,)),
+def layout(model: str, V: int, D: int, H: int, C: int, bag: bool) -> list[tuple[str, tuple[int, ...]]]:
+    """The parameters' names and shapes; bag: the mean model's linear part, a weight per row and label."""
+    hidden = [("W1", (D, H)), ("b1", (H,)), ("bag", (V if bag else 0, C))] if model == "mean" else [("Wx", (D, 3 * H)), ("bx", (3 * H,)),
                                                                     ("U", (H, 3 * H))]
     return [("emb", (V, D)), *hidden, ("W2", (H, C)), ("b2", (C,))]
 
@@ -46,11 +47,14 @@ class SentenceClassifier:
         self.label_row = {v: i for i, v in enumerate(labels)}
         rows = len(words) + len(self.ngrams)
         self.weight = np.ones(rows, np.float32) if weight is None else weight.astype(np.float32)
-        self.p = FlatParams(layout(cfg.model, rows, dim, cfg.hidden, len(labels)), flat=flat)
+        self.p = FlatParams(layout(cfg.model, rows, dim, cfg.hidden, len(labels), cfg.bag_lr > 0),
+                            flat=flat)
         if flat is None:
             rng = np.random.default_rng(self.cfg.seed)
             for name, view in self.p.views.items():
-                if name == "emb":
+                if name == "bag":
+                    view[...] = 0.0
+                elif name == "emb":
                     view[:len(words)] = emb
                     view[len(words):] = rng.standard_normal((len(self.ngrams), dim)) * float(np.std(emb))
                 else:  # PyTorch's Linear and GRU: U(-1/sqrt(fan), 1/sqrt(fan)), fan the layer's inputs (GRU: H)
@@ -93,8 +97,8 @@ class SentenceClassifier:
         train_words = not c.freeze_vectors
         if c.model == "mean":
             return ks.train_mean(batches, enc.bstarts, enc.members, enc.ids, enc.starts, enc.labels, p["emb"],
-                                 self.weight, p["W1"], p["b1"], p["W2"], p["b2"], lr, train_words,
-                                 c.word_dropout if drop is None else drop, c.seed, when)
+                                 self.weight, p["W1"], p["b1"], p["W2"], p["b2"], p["bag"], lr, train_words,
+                                 c.word_dropout if drop is None else drop, c.seed, when, c.bag_lr)
         return ks.train_gru(batches, enc.bstarts, enc.members, enc.ids, enc.starts, enc.labels, p["emb"], p["Wx"],
                             p["bx"], p["U"], p["W2"], p["b2"], lr, train_words)
 
@@ -108,6 +112,8 @@ class SentenceClassifier:
                 rows = [enc.ids[enc.starts[s]:enc.starts[s + 1]] for s in sents]
                 x = np.stack([self.weight[r] @ p["emb"][r] / max(self.weight[r].sum(), 1e-30) for r in rows])
                 h = np.tanh(x @ p["W1"] + p["b1"])
+                lin = np.stack([self.weight[r] @ p["bag"][r] / max(np.sqrt(self.weight[r] @ self.weight[r]), 1e-30)
+                                for r in rows]) if len(p["bag"]) else 0.0
             else:
                 L, B, H = int(enc.starts[sents[0] + 1] - enc.starts[sents[0]]), len(sents), self.cfg.hidden
                 dt = p.flat.dtype
@@ -115,8 +121,8 @@ class SentenceClassifier:
                 ks.gru_states(sents, enc.ids, enc.starts, p["emb"], p["Wx"], p["bx"], p["U"],
                               np.empty((L * B, p["emb"].shape[1]), dt), np.empty((L * B, 3 * H), dt), hs,
                               np.empty((L, B, 4 * H), dt))
-                h = hs[L]
-            out[sents] = h @ p["W2"] + p["b2"]
+                h, lin = hs[L], 0.0
+            out[sents] = h @ p["W2"] + p["b2"] + lin
         return out
 
     def loss_and_grad(self, enc: Encoded, batch: int) -> tuple[float, dict[str, np.ndarray]]:
@@ -128,6 +134,8 @@ class SentenceClassifier:
         grad = (before - self.p.flat) * n  # the step moved by lr / n times the summed gradient
         self.p.flat[...] = before
         g = FlatParams([(k, v.shape) for k, v in self.p.views.items()], dtype=before.dtype, flat=grad)
+        if "bag" in g.views and self.cfg.bag_lr > 0:
+            g["bag"][...] /= self.cfg.bag_lr  # its step was bag_lr times the rate
         return float(loss), dict(g.views)
 
     def predict(self, texts: Sequence[Sequence[str]]) -> list[str]:

@@ -1,4 +1,5 @@
-"""The sentence classifier's gradients of every parameter (word table, hidden layer or GRU, output layer) against
+"""The sentence classifier's gradients of every parameter (word table, hidden layer or GRU, output layer, the mean
+model's linear part) against
 central finite differences of its loss, for --model mean and --model gru."""
 import numpy as np
 import pytest
@@ -18,7 +19,10 @@ def tiny(model: str):
     words = Index.counted(texts)
     emb = rng.standard_normal((len(words), 4)) * 0.5
     m = SentenceClassifier(cfg, words, sorted(set(labels)), 4, emb=emb)
-    m = SentenceClassifier(cfg, words, m.labels, 4, flat=m.p.flat.astype(np.float64))
+    weight = rng.uniform(0.5, 2.0, len(words))  # rows weighted unequally in the mean and the linear part
+    m = SentenceClassifier(cfg, words, m.labels, 4, flat=m.p.flat.astype(np.float64), weight=weight)
+    if model == "mean":  # the linear part starts at zero: give it weights that reach the loss
+        m.p["bag"][...] = rng.standard_normal(m.p["bag"].shape)
     enc = m.encode(texts, labels)
     batch = int(np.argmax(np.diff(enc.bstarts)))  # the three sentences of length 3
     assert enc.bstarts[batch + 1] - enc.bstarts[batch] == 3
