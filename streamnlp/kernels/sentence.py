@@ -1,10 +1,11 @@
 """Sentence classifier kernels: a batch of sentences -> (their words' mean vector -> tanh layer, plus a linear part
-over the sentence's rows; or a GRU's final state) -> class scores -> softmax cross-entropy, backward to every weight and the word rows, SGD steps.
+over the sentence's rows; or a GRU's final state) -> class scores -> softmax cross-entropy, backward to every
+weight and the word rows, SGD steps.
 
 A data set is ids (N,) word rows, sentence offsets starts (S + 1,) and labels (S,). A batch is sentence numbers
 `sents`; for the GRU all of one length L (the recurrence runs on (L, B, .) arrays). Shapes: D word dims, H
-hidden, C classes; the mean model's weights W1 (D, H), b1 (H,) and its linear part bag (rows, C); the GRU's Wx (D, 3H), bx (3H,), U (H, 3H); both
-end in W2 (H, C), b2 (C,). The products are BLAS calls (np.dot).
+hidden, C classes; the mean model's weights W1 (D, H), b1 (H,) and its linear part bag (rows, C); the GRU's
+Wx (D, 3H), bx (3H,), U (H, 3H); both end in W2 (H, C), b2 (C,). The products are BLAS calls (np.dot).
 """
 import numpy as np
 from numba import njit

@@ -31,8 +31,10 @@ class Encoded:
 
 def layout(model: str, V: int, D: int, H: int, C: int, bag: bool) -> list[tuple[str, tuple[int, ...]]]:
     """The parameters' names and shapes; bag: the mean model's linear part, a weight per row and label."""
-    hidden = [("W1", (D, H)), ("b1", (H,)), ("bag", (V if bag else 0, C))] if model == "mean" else [("Wx", (D, 3 * H)), ("bx", (3 * H,)),
-                                                                    ("U", (H, 3 * H))]
+    if model == "mean":
+        hidden = [("W1", (D, H)), ("b1", (H,)), ("bag", (V if bag else 0, C))]
+    else:
+        hidden = [("Wx", (D, 3 * H)), ("bx", (3 * H,)), ("U", (H, 3 * H))]
     return [("emb", (V, D)), *hidden, ("W2", (H, C)), ("b2", (C,))]
 
 
