@@ -1,9 +1,10 @@
 """A word2vec training replica (run as a Ray actor): its share of the corpus encoded into a cache of its
 own, trained Hogwild on its threads with its own copy of both matrices, a round at a time.
 
-A round is the replica's next piece of about --sync-tokens tokens (whole sentences of its schedule's
-steps, in order), so the driver can average the most frequent rows between rounds. Its learning rate
-follows the tokens all replicas have trained (the driver's count), and its random streams are its own
+A round is the replica's next piece of about --sync-tokens / R tokens (whole sentences of its schedule's
+steps, in order). After it the replica hands the driver its change to the most frequent rows since it last
+synced them, and takes the driver's rows with its next round (the others train on meanwhile). Its learning
+rate follows the tokens all replicas have trained (the driver's count), and its random streams are its own
 (seeded by replica and round).
 """
 from __future__ import annotations
@@ -62,14 +63,18 @@ class Replica:
         spare = Trainer.spare_rows(cfg, len(vocab), self.threads)
         self.trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias,
                                *init_weights(len(vocab), cfg.dim, cfg.seed, spare), self.corpus.n_tokens, self.threads)
+        # both matrices as they were when each row was last synced: what a row moved since is this replica's
+        # change to hand over
+        self.synced = tuple(w[:len(vocab), :cfg.dim].copy() for w in (self.trainer.syn0, self.trainer.syn1))
         self._step: tuple[int, np.ndarray, np.ndarray] | None = None
         return {"tokens": self.corpus.n_tokens, "rounds": len(self.plan), "encode_seconds": encode_seconds}
 
     def train_round(self, epoch: int, r: int, pos: float, active: int, total: float,
                     rows: tuple[np.ndarray, np.ndarray] | None, k: int) -> dict[str, Any]:
-        """Set the shared rows (the last sync), then train round r of this replica's epoch with the learning
-        rate where `pos` of `total` tokens stand, `active` replicas training at once. Returns the round's
-        loss, pairs, tokens and seconds, and its first k rows of both matrices as they now are."""
+        """Take the driver's rows (its answer to this replica's last change), then train round r of this
+        replica's epoch with the learning rate where `pos` of `total` tokens stand, `active` replicas training
+        at once. Returns the round's loss, pairs, tokens and seconds, and this replica's change to its first k
+        rows since they were last synced (changes)."""
         if rows is not None:
             self.set_rows(*rows)
         t0 = time.perf_counter()
@@ -84,14 +89,19 @@ class Replica:
             self.since[0] += occurrences
             self.since[1] += occurrences + tokens * self.noise
         return {"loss": loss, "pairs": pairs, "tokens": tokens, "seconds": time.perf_counter() - t0,
-                "rows": self.rows(k) if k else None}
+                "changes": self.changes(k) if k else None}
 
-    def rows(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The first k rows of both matrices and how many updates each took since they were last taken."""
+    def changes(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """How far the first k rows of both matrices moved since they were last synced, and how many updates
+        each took; from here on they count as synced (the driver holds the change)."""
         d = self.cfg.dim
-        out = (self.trainer.syn0[:k, :d].copy(), self.trainer.syn1[:k, :d].copy(), self.since[:, :k].copy())
+        out = []
+        for w, last in zip((self.trainer.syn0, self.trainer.syn1), self.synced):
+            out.append(w[:k, :d] - last[:k])
+            last[:k] = w[:k, :d]
+        since = self.since[:, :k].copy()
         self.since[:, :k] = 0
-        return out
+        return out[0], out[1], since
 
     def _piece(self, step: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         if self._step is None or self._step[0] != step:
@@ -100,9 +110,10 @@ class Replica:
         return ids[offsets[a]:offsets[b]], offsets[a:b + 1] - offsets[a]
 
     def set_rows(self, syn0: np.ndarray, syn1: np.ndarray) -> None:
-        """The first len(syn0) rows of both matrices (all of them: set_weights)."""
-        self.trainer.syn0[:len(syn0), :self.cfg.dim] = syn0
-        self.trainer.syn1[:len(syn1), :self.cfg.dim] = syn1
+        """The first len(syn0) rows of both matrices (all of them: set_weights), synced."""
+        for w, last, rows in zip((self.trainer.syn0, self.trainer.syn1), self.synced, (syn0, syn1)):
+            w[:len(rows), :self.cfg.dim] = rows
+            last[:len(rows)] = rows
 
     def set_weights(self, weights: tuple[np.ndarray, np.ndarray]) -> None:
         self.set_rows(*weights)

@@ -3,13 +3,15 @@ Ray actor each, by default one per node) that train their shares of the corpus i
 
 A round is --sync-tokens of text in all (each replica trains 1/R of it; fewer tokens per replica as R grows
 keep what the replicas train apart between two syncs the same: at 8 replicas of 64k tokens skip-gram on
-realtext diverged, of 16k it kept one replica's analogy). After each round the driver combines the first
---sync-rows rows, twice as many every second round and so on (Intel's pWord2Vec's schedule): the MEAN_ROWS
-most frequent words' rows take the replicas' mean change, the others their summed change (Combine). At
-each epoch's end (and at a checkpoint) every row is combined, each replica's change weighted by the
-updates it gave the row. The learning rate decays with the tokens all replicas have trained. A replica
-that dies ends the run with one line naming its node (the last checkpoint resumes it with --resume); the
-driver writes what a local run writes.
+realtext diverged, of 16k it kept one replica's analogy). Rounds run without a barrier: when a replica ends
+one, the driver adds its change to the first --sync-rows rows (twice as many every second exchange and so
+on: Intel's pWord2Vec's schedule) into its own copy at once (RoundSync: the MEAN_ROWS most frequent words'
+rows take the change over the replicas moving them, the mean; the others all of it, the sum), and the
+replica takes those rows with its next round while the others train on. At each epoch's end (and at a
+checkpoint, when every replica has ended its round) every row is combined, each replica's change weighted
+by the updates it gave the row (Combine). The learning rate decays with the tokens all replicas have
+trained. A replica that dies ends the run with one line naming its node (the last checkpoint resumes it with
+--resume); the driver writes what a local run writes.
 """
 from __future__ import annotations
 
@@ -105,7 +107,7 @@ class Rounds:
     def __init__(self, ray: Any, cfg: Word2VecConfig, replicas: list[Any], ckpt_dir: str):
         self.ray, self.cfg, self.replicas, self.ckpt_dir = ray, cfg, replicas, ckpt_dir
         self.info: list[dict[str, Any]] = []
-        self.pending: Any = None  # the last synced rows, for the replicas' next round
+        self.round_sync = RoundSync(len(replicas))
 
     def get(self, refs: list[Any]) -> list[Any]:
         """ray.get of one call per replica (refs[i] is replica i's)."""
@@ -145,51 +147,33 @@ class Rounds:
             self.broadcast()
         else:
             self.base = tuple(w[:, :cfg.dim].copy() for w in init_weights(len(vocab), cfg.dim, cfg.seed))
-            state = {"epoch": 0, "round": 0, "pos": 0.0, "syncs": 0, "loss": 0.0, "pairs": 0, "epoch_loss": [],
-                     "train_loss": [], "train_seconds": 0.0,
+            state = {"epoch": 0, "rounds": [0] * len(self.replicas), "pos": 0.0, "syncs": 0, "loss": 0.0,
+                     "pairs": 0, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
-        for key, zero in (("syncs", 0), ("loss", 0.0), ("pairs", 0)):
-            state.setdefault(key, zero)
+        state.setdefault("rounds", [0] * len(self.replicas))
         earlier = state["train_seconds"]
-        per_replica = [{"tokens": 0, "seconds": 0.0} for _ in self.replicas]
-        sync_seconds = 0.0
+        self.per_replica = [{"tokens": 0, "seconds": 0.0} for _ in self.replicas]
+        self.sync_seconds = 0.0
         with stop_requests() as stop:
             ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, r: self.save(state, epoch, r), stop,
                                        lambda epoch, r: at_position(epoch, cfg.epochs, r, self.n_rounds, "rounds"))
-            self.n_rounds = max(i["rounds"] for i in self.info)
+            self.n_rounds = sum(i["rounds"] for i in self.info)
             for epoch in range(state["epoch"], cfg.epochs):
-                for r in range(state["round"] if epoch == state["epoch"] else 0, self.n_rounds):
-                    active = sum(r < i["rounds"] for i in self.info)
-                    t0 = time.perf_counter()
-                    k = self.sync_size(state["syncs"] + 1)
-                    rows, self.pending = self.pending, None
-                    results = self.get([x.train_round.remote(epoch, r, state["pos"], active, total, rows, k)
-                                        for x in self.replicas])
-                    state["syncs"] += 1
-                    state["train_seconds"] += time.perf_counter() - t0
-                    for mine, res in zip(per_replica, results):
-                        mine["tokens"] += res["tokens"]
-                        mine["seconds"] += res["seconds"]
-                    state["pos"] += sum(res["tokens"] for res in results)
-                    state["loss"] += sum(res["loss"] for res in results)
-                    state["pairs"] += sum(res["pairs"] for res in results)
-                    t1 = time.perf_counter()
-                    self.sync_rows([res["rows"] for res in results], k)
-                    sync_seconds += time.perf_counter() - t1
-                    state["round"] = r + 1
-                    ckpt.tick(epoch, r + 1)
+                self.epoch(epoch, state, total, ckpt)
                 t1 = time.perf_counter()
                 self.average()
-                sync_seconds += time.perf_counter() - t1
+                self.sync_seconds += time.perf_counter() - t1
                 state["epoch_loss"].append(round(self.get([self.replicas[0].sample_loss.remote()])[0], 6))
                 state["train_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
-                state["epoch"], state["round"], state["loss"], state["pairs"] = epoch + 1, 0, 0.0, 0
+                state["epoch"], state["rounds"], state["loss"], state["pairs"] = epoch + 1, [0] * len(self.replicas), \
+                    0.0, 0
             ckpt.end(cfg.epochs, 0, keep=cfg.keep_checkpoints)
             vectors = self.base[0]
             t_out = time.perf_counter()
             w2vfile.write_vectors(out, vocab.words, vectors, text=cfg.write_text)
             seconds = time.perf_counter() - t_start
             train_seconds = state["train_seconds"] - earlier
+            per_replica, sync_seconds = self.per_replica, self.sync_seconds
             done = cfg.epochs * n_tokens - (state["pos"] - sum(p["tokens"] for p in per_replica))
             metrics = {
                 "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": n_tokens,
@@ -212,32 +196,63 @@ class Rounds:
                 rundir.drop_checkpoints(self.ckpt_dir)
         return KeyedVectors(vocab.words, vectors)
 
+    def epoch(self, epoch: int, state: dict, total: float, ckpt: checkpoint.Periodic) -> None:
+        """The epoch's rounds from state["rounds"] (each replica's rounds done) on, each replica starting its
+        next round as soon as the driver holds its last one's change: no replica waits for another but to
+        checkpoint (all rounds ended first, then every row combined) and at the epoch's end."""
+        done, ends = state["rounds"], [i["rounds"] for i in self.info]
+        rows: list[Any] = [None] * len(self.replicas)  # the driver's rows for replica i's next round
+        running: dict[Any, tuple[int, int]] = {}  # a round's result -> (replica, rows it hands over)
+        self.round_sync.start([d < e for d, e in zip(done, ends)])
+        draining = False
+        t0 = time.perf_counter()
+        while True:
+            busy = {i for i, _ in running.values()}
+            for i, x in enumerate(self.replicas):
+                if not draining and i not in busy and done[i] < ends[i]:
+                    state["syncs"] += 1
+                    k = self.sync_size(state["syncs"])
+                    active = sum(d < e for d, e in zip(done, ends))
+                    running[x.train_round.remote(epoch, done[i], state["pos"], active, total, rows[i], k)] = (i, k)
+                    rows[i] = None
+            if not running:
+                state["train_seconds"] += time.perf_counter() - t0
+                if not draining:
+                    return
+                ckpt.tick(epoch, sum(done))  # every row combined and saved (save)
+                rows, draining, t0 = [None] * len(self.replicas), False, time.perf_counter()
+                continue
+            ref = self.ray.wait(list(running), num_returns=1)[0][0]
+            i, k = running.pop(ref)
+            res = self.get_from(i, ref)
+            done[i] += 1
+            mine = self.per_replica[i]
+            mine["tokens"] += res["tokens"]
+            mine["seconds"] += res["seconds"]
+            state["pos"] += res["tokens"]
+            state["loss"] += res["loss"]
+            state["pairs"] += res["pairs"]
+            t1 = time.perf_counter()
+            if res["changes"] is not None:
+                self.round_sync.add(self.base, i, *res["changes"])
+                rows[i] = tuple(base[:k] for base in self.base)  # sent as they are when its next round starts
+            if done[i] == ends[i]:
+                self.round_sync.finished(i)
+            self.sync_seconds += time.perf_counter() - t1
+            draining = draining or ckpt.due()
+
     def sync_size(self, n: int) -> int:
-        """Rows synced at the n-th sync: --sync-rows times 2 to the power of n's trailing zero bits (Intel's
+        """Rows synced at the n-th exchange: --sync-rows times 2 to the power of n's trailing zero bits (Intel's
         pWord2Vec's schedule: the first rows every sync, twice as many every second, ..., every row every
         2^k-th), at most the vocabulary; 0 with --sync-rows 0."""
         zeros = (n & -n).bit_length() - 1
         return min(self.cfg.sync_rows << zeros, len(self.base[0])) if self.cfg.sync_rows else 0
 
-    def sync_rows(self, rows: list[Any], k: int) -> None:
-        """The first k rows combined from what the replicas left (Combine) into the driver's copy, and put
-        once for all replicas: `pending`, which they take with their next round."""
-        if not rows or rows[0] is None:
-            return
-        merge = Combine(self.base, k, every_round=True)
-        for got in rows:
-            merge.add(*got)
-        merge.into(self.base)
-        self.pending = self.ray.put(tuple(base[:k] for base in self.base))
-
     def average(self) -> None:
-        """Every row combined (combine), the replicas' rows fetched one at a time (the driver holds a few sums
+        """Every row combined (Combine), the replicas' changes fetched one at a time (the driver holds a few sums
         of the model's size, not R models), and sent back to all of them."""
-        if self.pending is not None:  # the last round's sync first: the rows below count from it
-            self.get([r.set_weights.remote(self.pending) for r in self.replicas])
-            self.pending = None
-        merge = Combine(self.base, len(self.base[0]), every_round=False)
-        for i, ref in enumerate([r.rows.remote(len(self.base[0])) for r in self.replicas]):
+        merge = Combine(self.base)
+        for i, ref in enumerate([r.changes.remote(len(self.base[0])) for r in self.replicas]):
             merge.add(*self.get_from(i, ref))
         merge.into(self.base)
         self.broadcast()
@@ -248,11 +263,12 @@ class Rounds:
         self.get([r.set_weights.remote(ref) for r in self.replicas])
 
     def save(self, state: dict, epoch: int, r: int) -> str:
-        """A checkpoint at round r of epoch: every row combined first (the replicas go on from it)."""
+        """A checkpoint after r rounds of epoch (every replica's round ended): every row combined first (the
+        replicas go on from it)."""
         if r > 0 and epoch < self.cfg.epochs:
             self.average()
         return checkpoint.save(self.ckpt_dir, {"syn0": self.base[0], "syn1": self.base[1]},
-                               {**state, "epoch": epoch, "round": r, "config": to_json(self.cfg)})
+                               {**state, "epoch": epoch, "config": to_json(self.cfg)})
 
 
 # The most frequent words whose rows take the replicas' mean change at a round's sync (the others take the
@@ -261,45 +277,51 @@ class Rounds:
 MEAN_ROWS = 256
 
 
+class RoundSync:
+    """One replica's change to rows [0, k) after a round, added to the driver's rows at once. The first
+    MEAN_ROWS rows (the most frequent words, which every replica moves most of the way to where its text pulls
+    them between two syncs) take the change divided by the number of replicas moving the row (those whose
+    last round updated it, among those still training this epoch): the replicas' mean; the others the whole
+    change, their sum (as one model trained on all the text would take them)."""
+
+    def __init__(self, n: int):
+        self.moving = np.ones((n, 2, MEAN_ROWS), bool)
+
+    def start(self, training: list[bool]) -> None:
+        """An epoch begins: every replica still training counts as moving every frequent row."""
+        self.moving[...] = np.array(training, bool)[:, None, None]
+
+    def finished(self, i: int) -> None:
+        self.moving[i] = False
+
+    def add(self, base: tuple[np.ndarray, np.ndarray], i: int, d0: np.ndarray, d1: np.ndarray,
+            since: np.ndarray) -> None:
+        top = min(MEAN_ROWS, len(d0))
+        self.moving[i, :, :top] = since[:, :top] > 0
+        for m, change in enumerate((d0, d1)):  # (what Ray hands over is read-only)
+            moving = np.maximum(self.moving[:, m, :top].sum(axis=0), 1).astype(np.float32)
+            base[m][:top] += change[:top] / moving[:, None]
+            base[m][top:len(change)] += change[top:]
+
+
 class Combine:
-    """The replicas' changes to rows [0, k) since their last sync, combined into one change per row.
+    """The replicas' changes to every row since each last synced it, combined at an epoch's end (or a
+    checkpoint): each replica's change weighted by the updates it gave the row since; a row only one replica
+    moved takes its whole change. A row no update counted but that moved takes the sum."""
 
-    At a round's sync (`every_round`): the first TOP rows (the most frequent words, which every replica
-    moves most of the way to where its text pulls them between two syncs) take the mean of the changes, the
-    others their sum (as one model trained on all the text would take them). At an epoch's end, every row
-    takes the changes weighted by the updates each replica gave it since its last sync: a row only one
-    replica moved takes its whole change. A row no update counted but that moved takes the sum."""
+    def __init__(self, base: tuple[np.ndarray, np.ndarray]):
+        self.weighted = [np.zeros(b.shape, np.float64) for b in base]
+        self.plain = [np.zeros(b.shape, np.float64) for b in base]
+        self.updates = np.zeros((2, len(base[0])))
 
-    def __init__(self, base: tuple[np.ndarray, np.ndarray], k: int, every_round: bool):
-        self.base, self.k, self.every_round = [b[:k] for b in base], k, every_round
-        # a round's sync sums float32 changes (the driver's work at every sync: half of it went to the
-        # epoch's-end weights and float64 copies before); the epoch's end weighs them in float64
-        kind = np.float32 if every_round else np.float64
-        self.plain = [np.zeros(b.shape, kind) for b in self.base]
-        self.weighted = None if every_round else [np.zeros(b.shape, np.float64) for b in self.base]
-        self.updates = np.zeros((2, k))
-        self.touched = np.zeros((2, k))
-
-    def add(self, syn0: np.ndarray, syn1: np.ndarray, since: np.ndarray) -> None:
-        for m, rows in enumerate((syn0, syn1)):
-            if self.every_round:
-                self.plain[m] += rows
-                self.plain[m] -= self.base[m]
-            else:
-                change = rows.astype(np.float64) - self.base[m]
-                self.weighted[m] += since[m][:, None] * change
-                self.plain[m] += change
-                self.updates[m] += since[m]
-            self.touched[m] += since[m] > 0
+    def add(self, d0: np.ndarray, d1: np.ndarray, since: np.ndarray) -> None:
+        for m, change in enumerate((d0, d1)):
+            self.weighted[m] += since[m][:, None] * change
+            self.plain[m] += change
+            self.updates[m] += since[m]
 
     def into(self, base: tuple[np.ndarray, np.ndarray]) -> None:
         for m in range(2):
-            if self.every_round:
-                change = self.plain[m]
-                top = min(MEAN_ROWS, self.k)
-                change[:top] /= np.maximum(self.touched[m][:top], 1).astype(np.float32)[:, None]
-                base[m][:self.k] += change
-            else:
-                u = self.updates[m][:, None]
-                change = np.where(u > 0, self.weighted[m] / np.maximum(u, 1e-300), self.plain[m])
-                base[m][:self.k] = (self.base[m] + change).astype(np.float32)
+            u = self.updates[m][:, None]
+            change = np.where(u > 0, self.weighted[m] / np.maximum(u, 1e-300), self.plain[m])
+            base[m][...] = (base[m] + change).astype(np.float32)

@@ -52,10 +52,13 @@ class Periodic:
         self.seconds, self.save, self.stop, self.describe = seconds, save, stop, describe
         self.last = time.perf_counter()
 
+    def due(self) -> bool:
+        """Whether a tick now would save: a signal came, or `seconds` have passed."""
+        return (self.stop is not None and self.stop.signum is not None) or \
+            bool(self.seconds and time.perf_counter() - self.last > self.seconds)
+
     def tick(self, *where: Any) -> None:
-        if self.stop is not None and self.stop.signum is not None:
-            self.now(*where)
-        if self.seconds and time.perf_counter() - self.last > self.seconds:
+        if self.due():
             self.now(*where)
 
     def end(self, *where: Any, keep: bool) -> None:
