@@ -29,8 +29,8 @@ def init_args(spec: str) -> dict[str, Any]:
         n = spec.partition(":")[2]
         if n and not (n.isdigit() and int(n) > 0):
             raise UserError(f"--ray {spec}: local:N needs a whole number of CPUs above 0, as local:4")
-        return dict(num_cpus=int(n) if n else os.cpu_count(), include_dashboard=False,
-                    object_store_memory=256 << 20)
+        return dict(address="local", num_cpus=int(n) if n else os.cpu_count(), include_dashboard=False,
+                    object_store_memory=256 << 20)  # "local": a new cluster even where one already runs
     return dict(address=spec)
 
 

@@ -130,3 +130,12 @@ def test_a_run_stopped_by_ctrl_c_resumes_on_the_cluster(ray_cluster, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     m = json.load(open(out / "metrics.json"))
     assert m["resumed"] is True and m["earlier_train_seconds"] > 0 and len(m["loss_per_epoch"]) == 10
+
+
+def test_local_n_starts_its_own_cluster_beside_one_already_running(ray_cluster, tmp_path):
+    """--ray local:N is a cluster of its own in the run's process, even while another runs on this machine."""
+    res = subprocess.run([sys.executable, "-m", "streamnlp", "vocab", SAMPLE, "--out", str(tmp_path / "v"), "--ray",
+                          "local:1"], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         env={**os.environ, "RAY_AUTH_MODE": "disabled"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert (tmp_path / "v" / "vocab.tsv").exists()
