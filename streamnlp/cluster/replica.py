@@ -21,9 +21,9 @@ from ..data.encode import encode_corpus
 from ..data.shards import Shard
 from ..data.vocab import Vocab
 from ..run.config import Word2VecConfig, make_config
-from ..run.threads import thread_limits
+from ..run.threads import in_background, thread_limits
 from ..train.regions import Schedule, interleave
-from ..train.word2vec import Trainer, init_weights, loss_sample
+from ..train.word2vec import Trainer, init_weights, loss_sample, warm_up
 
 
 class Replica:
@@ -48,7 +48,9 @@ class Replica:
         if cache_root:
             os.makedirs(cache_root, exist_ok=True)
         self.folder = tempfile.mkdtemp(prefix=f"streamnlp-replica{self.index}-", dir=cache_root)
+        compiling = in_background(warm_up, cfg)  # the kernel loaded beside the encoding, as a local run does
         self.corpus = encode_corpus(shards, vocab, cfg, self.folder, threads=self.threads)
+        compiling()
         encode_seconds = time.perf_counter() - t0
         # updates each row has taken since it was last synced (its word's occurrences; for output rows also
         # the noise draws expected), which weigh this replica's changes in the epoch's-end combine
@@ -66,17 +68,19 @@ class Replica:
         # both matrices as they were when each row was last synced: what a row moved since is this replica's
         # change to hand over
         self.synced = tuple(w[:len(vocab), :cfg.dim].copy() for w in (self.trainer.syn0, self.trainer.syn1))
+        # the changes handed over that the driver's rows may not hold yet: (round, syn0 rows, syn1 rows)
+        self.sent: list[tuple[int, np.ndarray, np.ndarray]] = []
         self._step: tuple[int, np.ndarray, np.ndarray] | None = None
         return {"tokens": self.corpus.n_tokens, "rounds": len(self.plan), "encode_seconds": encode_seconds}
 
     def train_round(self, epoch: int, r: int, pos: float, active: int, total: float,
-                    rows: tuple[np.ndarray, np.ndarray] | None, k: int) -> dict[str, Any]:
-        """Take the driver's rows (its answer to this replica's last change), then train round r of this
-        replica's epoch with the learning rate where `pos` of `total` tokens stand, `active` replicas training
-        at once. Returns the round's loss, pairs, tokens and seconds, and this replica's change to its first k
-        rows since they were last synced (changes)."""
+                    rows: tuple[int, np.ndarray, np.ndarray] | None, k: int) -> dict[str, Any]:
+        """Take the driver's rows (as they stood once it held this replica's change of round rows[0]), then
+        train round r of this replica's epoch with the learning rate where `pos` of `total` tokens stand,
+        `active` replicas training at once. Returns the round's loss, pairs, tokens and seconds, and this
+        replica's change to its first k rows since they were last synced (changes)."""
         if rows is not None:
-            self.set_rows(*rows)
+            self.take_rows(*rows)
         t0 = time.perf_counter()
         loss, pairs, tokens = 0.0, 0, 0
         if r < len(self.plan):
@@ -88,8 +92,24 @@ class Replica:
             occurrences = np.bincount(ids, minlength=self.since.shape[1])
             self.since[0] += occurrences
             self.since[1] += occurrences + tokens * self.noise
-        return {"loss": loss, "pairs": pairs, "tokens": tokens, "seconds": time.perf_counter() - t0,
-                "changes": self.changes(k) if k else None}
+        out = {"loss": loss, "pairs": pairs, "tokens": tokens, "seconds": time.perf_counter() - t0, "changes": None}
+        if k:
+            out["changes"] = self.changes(k)
+            self.sent.append((r, *out["changes"][:2]))
+        return out
+
+    def take_rows(self, upto: int, syn0: np.ndarray, syn1: np.ndarray) -> None:
+        """The driver's first rows as they stood once it held this replica's changes up to round `upto`, plus
+        the changes handed over since (a round asked before the driver answered the last: its own steps are
+        not lost); synced from here."""
+        self.sent = [s for s in self.sent if s[0] > upto]
+        for m, (w, last, rows) in enumerate(zip((self.trainer.syn0, self.trainer.syn1), self.synced, (syn0, syn1))):
+            n = len(rows)
+            w[:n, :self.cfg.dim] = rows
+            for sent in self.sent:
+                change = sent[1 + m][:n]
+                w[:len(change), :self.cfg.dim] += change
+            last[:n] = w[:n, :self.cfg.dim]
 
     def changes(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """How far the first k rows of both matrices moved since they were last synced, and how many updates
@@ -109,14 +129,12 @@ class Replica:
         _, ids, offsets = self._step
         return ids[offsets[a]:offsets[b]], offsets[a:b + 1] - offsets[a]
 
-    def set_rows(self, syn0: np.ndarray, syn1: np.ndarray) -> None:
-        """The first len(syn0) rows of both matrices (all of them: set_weights), synced."""
-        for w, last, rows in zip((self.trainer.syn0, self.trainer.syn1), self.synced, (syn0, syn1)):
+    def set_weights(self, weights: tuple[np.ndarray, np.ndarray]) -> None:
+        """Every row as the driver combined them (nothing handed over is missing from them), synced."""
+        self.sent = []
+        for w, last, rows in zip((self.trainer.syn0, self.trainer.syn1), self.synced, weights):
             w[:len(rows), :self.cfg.dim] = rows
             last[:len(rows)] = rows
-
-    def set_weights(self, weights: tuple[np.ndarray, np.ndarray]) -> None:
-        self.set_rows(*weights)
 
     def sample_loss(self) -> float:
         with thread_limits(self.threads):

@@ -199,7 +199,8 @@ class Rounds:
     def epoch(self, epoch: int, state: dict, total: float, ckpt: checkpoint.Periodic) -> None:
         """The epoch's rounds from state["rounds"] (each replica's rounds done) on. Each replica has QUEUED rounds
         asked of it at a time, so it never waits for the driver: the rows the driver sends after a replica's
-        round go with the round after its next. No replica waits for another but to checkpoint (all rounds
+        round go with the round after its next (the replica adds its own change since: Replica.take_rows). No
+        replica waits for another but to checkpoint (all rounds
         ended first, then every row combined) and at the epoch's end."""
         done, ends = state["rounds"], [i["rounds"] for i in self.info]
         asked = list(done)  # rounds asked of each replica so far
@@ -236,7 +237,7 @@ class Rounds:
             t1 = time.perf_counter()
             if res["changes"] is not None:
                 self.round_sync.add(self.base, i, *res["changes"])
-                rows[i] = tuple(base[:k] for base in self.base)  # sent as they are when asked with a round
+                rows[i] = (done[i] - 1, *(base[:k] for base in self.base))  # sent as they are when asked
             if done[i] == ends[i]:
                 self.round_sync.finished(i)
             self.sync_seconds += time.perf_counter() - t1
