@@ -101,15 +101,17 @@ class Replica:
     def take_rows(self, upto: int, syn0: np.ndarray, syn1: np.ndarray) -> None:
         """The driver's first rows as they stood once it held this replica's changes up to round `upto`, plus
         the changes handed over since (a round asked before the driver answered the last: its own steps are
-        not lost); synced from here."""
+        not lost), are the rows' synced values; what the rows moved since their last sync and was not handed
+        over yet (a row past the last change's k) stays on top."""
         self.sent = [s for s in self.sent if s[0] > upto]
         for m, (w, last, rows) in enumerate(zip((self.trainer.syn0, self.trainer.syn1), self.synced, (syn0, syn1))):
             n = len(rows)
-            w[:n, :self.cfg.dim] = rows
+            moved = w[:n, :self.cfg.dim] - last[:n]
+            last[:n] = rows
             for sent in self.sent:
                 change = sent[1 + m][:n]
-                w[:len(change), :self.cfg.dim] += change
-            last[:n] = w[:n, :self.cfg.dim]
+                last[:len(change)] += change
+            w[:n, :self.cfg.dim] = last[:n] + moved
 
     def changes(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """How far the first k rows of both matrices moved since they were last synced, and how many updates
