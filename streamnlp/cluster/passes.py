@@ -12,7 +12,7 @@ import numpy as np
 
 from ..data.encode import encode_corpus
 from ..data.shards import Shard, units
-from ..data.vocab import Counts, Vocab, count_unit, finalize, merge
+from ..data.vocab import Counts, Vocab, count_unit, merge, vocab_of
 from ..run.config import VocabConfig
 from ..run.errors import UserError
 from ..run.threads import thread_limits
@@ -38,12 +38,7 @@ def count_all_ray(ray: Any, shards: list[Shard], cfg: VocabConfig) -> Counts:
 
 def build_vocab_ray(ray: Any, shards: list[Shard], cfg: VocabConfig) -> Vocab:
     """build_vocab with the counting pass on the cluster."""
-    counts = count_all_ray(ray, shards, cfg)
-    vocab = finalize(counts, cfg.min_count, cfg.max_final_vocab)
-    if len(vocab) == 0:
-        raise UserError(f"no word is seen --min-count {cfg.min_count} times in {counts.tokens} tokens; "
-                        "lower --min-count or give a larger corpus")
-    return vocab
+    return vocab_of(count_all_ray(ray, shards, cfg), cfg)
 
 
 def cooccurrence_runs_ray(ray: Any, shards: list[Shard], vocab: Vocab, cfg: VocabConfig, window: int,

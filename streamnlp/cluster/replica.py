@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from ..data.codes import fresh_folder
 from ..data.encode import encode_corpus
 from ..data.shards import Shard
-from ..data.vocab import Vocab
+from ..data.vocab import Counts, Vocab, count_units
 from ..run.config import Word2VecConfig, make_config
 from ..run.threads import in_background, thread_limits
 from ..train.regions import Schedule, interleave
@@ -28,7 +29,8 @@ from ..train.word2vec import Trainer, init_weights, loss_sample, warm_up
 
 class Replica:
     """Made at once (where it runs is known before its work starts: a replica that dies is named by its
-    node); `start` encodes its share and readies its trainer."""
+    node); `prepare` takes the run's settings, `count` counts its share's words, `start` encodes its share
+    and readies its trainer."""
 
     def __init__(self, index: int, threads: int):
         self.index, self.threads = index, threads
@@ -38,19 +40,32 @@ class Replica:
         return {"node": ray.get_runtime_context().get_node_id(), "ip": ray.util.get_node_ip_address(),
                 "pid": os.getpid()}
 
-    def start(self, config: dict[str, Any], vocab: Vocab, shards: list[Shard], cache_root: str | None,
-              round_tokens: int) -> dict[str, Any]:
-        """Encode this replica's shards into a cache of its own, plan its rounds of about `round_tokens`
-        tokens, and make its weights (word2vec's start, the same on every replica). Returns its tokens,
-        rounds and encoding seconds."""
-        t0 = time.perf_counter()
-        self.cfg = cfg = make_config(Word2VecConfig, config)
+    def prepare(self, config: dict[str, Any], cache_root: str | None) -> None:
+        """The run's settings and a cache folder of its own; the kernel starts loading beside the passes."""
+        self.cfg = make_config(Word2VecConfig, {**config, "threads": self.threads})
         if cache_root:
             os.makedirs(cache_root, exist_ok=True)
         self.folder = tempfile.mkdtemp(prefix=f"streamnlp-replica{self.index}-", dir=cache_root)
-        compiling = in_background(warm_up, cfg)  # the kernel loaded beside the encoding, as a local run does
-        self.corpus = encode_corpus(shards, vocab, cfg, self.folder, threads=self.threads)
-        compiling()
+        self.codes: str | None = None
+        self.compiling = in_background(warm_up, self.cfg)
+
+    def count(self, shards: list[Shard]) -> Counts:
+        """The counting pass over this replica's share, on its threads; the shards' dictionary-encoded rows
+        stay in its cache folder, so start encodes them without reading the shards again (as a local run)."""
+        self.codes = fresh_folder(self.folder)
+        with thread_limits(self.threads):
+            return count_units(shards, self.cfg, self.codes)
+
+    def start(self, vocab: Vocab, shards: list[Shard], round_tokens: int) -> dict[str, Any]:
+        """Encode this replica's shards (from count's codes, or read again) into its cache folder, plan its
+        rounds of about `round_tokens` tokens, and make its weights (word2vec's start, the same on every
+        replica). Returns its tokens, rounds and encoding seconds."""
+        t0 = time.perf_counter()
+        cfg = self.cfg
+        self.corpus = encode_corpus(shards, vocab, cfg, self.folder, threads=self.threads, codes=self.codes)
+        if self.codes:
+            shutil.rmtree(self.codes, ignore_errors=True)
+        self.compiling()
         encode_seconds = time.perf_counter() - t0
         # updates each row has taken since it was last synced (its word's occurrences; for output rows also
         # the noise draws expected), which weigh this replica's changes in the epoch's-end combine
@@ -145,6 +160,7 @@ class Replica:
     def close(self) -> None:
         if hasattr(self, "corpus"):
             self.corpus.release()
+        if hasattr(self, "folder"):
             shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..data.shards import Shard, discover, unit_bytes
-from ..data.vocab import Vocab
+from ..data.vocab import Vocab, merge, vocab_of
 from ..run import checkpoint, rundir
 from ..run.config import Word2VecConfig, to_json
 from ..run.errors import ClusterError, UserError
@@ -34,7 +34,6 @@ from ..train.word2vec import init_weights
 from ..vectors import w2vfile
 from ..vectors.keyed import KeyedVectors
 from .connect import NAMESPACE, cluster, get, nodes
-from .passes import build_vocab_ray
 from .replica import Replica
 
 
@@ -46,9 +45,6 @@ def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> 
         raise UserError(f"--{'init' if cfg.init else 'hs'}: built for one machine so far; run it without --ray")
     with cluster(cfg.ray) as ray:
         shards = discover(inputs)
-        t0 = time.perf_counter()
-        vocab = _vocab(ray, shards, cfg, out, saved)
-        vocab_seconds = time.perf_counter() - t0
         live = nodes(ray)
         n = cfg.replicas or len(live)
         threads = cfg.threads or min(x["cpus"] for x in live)  # every node can take one
@@ -64,6 +60,10 @@ def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> 
             replicas += [actor.options(num_cpus=threads, scheduling_strategy="SPREAD", namespace=NAMESPACE,
                                        name=f"replica-{i}-{os.getpid()}").remote(i, threads) for i in range(n)]
             run = Rounds(ray, cfg, replicas, ckpt_dir)
+            run.place()
+            t0 = time.perf_counter()
+            vocab = _vocab(run, shares, cfg, out, saved)
+            vocab_seconds = time.perf_counter() - t0
             run.start(vocab, shares, max(1, cfg.sync_tokens // n))
             kv = run.train(out, vocab, saved, t_start, vocab_seconds, layout, threads)
             finished = True
@@ -75,12 +75,16 @@ def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> 
                 ray.kill(r)
 
 
-def _vocab(ray: Any, shards: list[Shard], cfg: Word2VecConfig, out: str, saved: Any) -> Vocab:
-    """The vocabulary (counted on the cluster, or a resumed run's), saved as OUT/vocab.tsv."""
+def _vocab(run: Rounds, shares: list[list[Shard]], cfg: Word2VecConfig, out: str, saved: Any) -> Vocab:
+    """The vocabulary (each replica counts its share, the driver adds the counts up: the local run's, byte for
+    byte; or a resumed run's), saved as OUT/vocab.tsv."""
     path = os.path.join(out, "vocab.tsv")
     if saved is not None and os.path.exists(path):
         return Vocab.load(path, total_tokens=saved[1]["corpus_tokens"])
-    vocab = build_vocab_ray(ray, shards, cfg)
+    counts = merge(run.get([r.count.remote(share) for r, share in zip(run.replicas, shares)]), cfg.max_vocab_size)
+    if counts.tokens == 0:
+        raise UserError(f"{shares[0][0].path}: the corpus holds no tokens; check the files and --text-column")
+    vocab = vocab_of(counts, cfg)
     vocab.save(path)
     return vocab
 
@@ -125,16 +129,22 @@ class Rounds:
             cause = str(e).strip().splitlines()[0][:120] if str(e).strip() else type(e).__name__
             raise ClusterError(f"replica {i} on {where} died ({cause}); {then}") from None
 
-    def start(self, vocab: Vocab, shares: list[list[Shard]], round_tokens: int) -> None:
-        """Where each replica runs (before anything can fail), then their encoding and planning."""
+    def place(self) -> None:
+        """Where each replica runs (known before anything can fail), and the run's settings to each."""
         t0 = time.perf_counter()
         self.info = get(self.ray, [r.where.remote() for r in self.replicas], timeout=300)
-        config, shared = {**to_json(self.cfg), "ray": None}, self.ray.put(vocab)
-        started = self.get([r.start.remote(config, shared, share, self.cfg.cache_dir, round_tokens)
-                            for r, share in zip(self.replicas, shares)])
+        config = {**to_json(self.cfg), "ray": None}
+        self.get([r.prepare.remote(config, self.cfg.cache_dir) for r in self.replicas])
+        self.start_seconds = time.perf_counter() - t0
+
+    def start(self, vocab: Vocab, shares: list[list[Shard]], round_tokens: int) -> None:
+        """The replicas' encoding and planning."""
+        t0 = time.perf_counter()
+        shared = self.ray.put(vocab)
+        started = self.get([r.start.remote(shared, share, round_tokens) for r, share in zip(self.replicas, shares)])
         for info, more in zip(self.info, started):
             info.update(more)
-        self.start_seconds = time.perf_counter() - t0
+        self.start_seconds += time.perf_counter() - t0
 
     def train(self, out: str, vocab: Vocab, saved: Any, t_start: float, vocab_seconds: float, layout: str,
               threads: int) -> KeyedVectors:

@@ -191,13 +191,18 @@ def finalize(counts: Counts, min_count: int, max_final_vocab: int | None) -> Voc
     return Vocab(t["word"].to_pylist(), t["count"].to_numpy(), counts.tokens)
 
 
-def count_all(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Counts:
-    """Count all shards, unit by unit (shards.units) in parallel threads (pyarrow releases the GIL), and
+def count_units(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Counts:
+    """Count the shards, unit by unit (shards.units) in parallel threads (pyarrow releases the GIL), and
     merge the counts; with `codes` (a folder), unit i's dictionary-encoded rows go to codes_path(codes, i)."""
     work = units(shards)
     parts = map_shards(lambda a: count_unit(a[1], cfg, codes and codes_path(codes, a[0])), list(enumerate(work)),
                        cfg.threads, f"counting {describe(shards)}", unit_bytes(work))
-    counts = merge(parts, cfg.max_vocab_size)
+    return merge(parts, cfg.max_vocab_size)
+
+
+def count_all(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Counts:
+    """count_units of a whole corpus, which must hold tokens."""
+    counts = count_units(shards, cfg, codes)
     if counts.tokens == 0:
         where = os.path.dirname(shards[0].path) if len({s.path for s in shards}) > 1 else shards[0].path
         raise UserError(f"{where}: the corpus holds no tokens; check the files and --text-column")
@@ -206,7 +211,11 @@ def count_all(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -
 
 def build_vocab(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Vocab:
     """The words seen at least min_count times (at most max_final_vocab of them); `codes`: count_all."""
-    counts = count_all(shards, cfg, codes)
+    return vocab_of(count_all(shards, cfg, codes), cfg)
+
+
+def vocab_of(counts: Counts, cfg: VocabConfig) -> Vocab:
+    """finalize's vocabulary of the counts, which must hold a word."""
     vocab = finalize(counts, cfg.min_count, cfg.max_final_vocab)
     if len(vocab) == 0:
         raise UserError(f"no word is seen --min-count {cfg.min_count} times in {counts.tokens} tokens; "

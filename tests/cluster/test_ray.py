@@ -59,7 +59,8 @@ def test_glove_counts_on_the_cluster_are_the_local_ones(ray_cluster, corpus, tmp
 
 
 def test_two_replicas_on_two_nodes_train_the_planted_relations(ray_cluster, tmp_path):
-    """sample_corpus's four files shared by two replicas of one thread, one per node."""
+    """sample_corpus's four files shared by two replicas of one thread, one per node; the vocabulary they
+    counted (each its share, added up by the driver) is the local one."""
     out = tmp_path / "run"
     kv = streamnlp.train_word2vec(SAMPLE, str(out), ray=ray_cluster, replicas=2, threads=1, epochs=5, seed=3)
     m = json.load(open(out / "metrics.json"))
@@ -68,6 +69,8 @@ def test_two_replicas_on_two_nodes_train_the_planted_relations(ray_cluster, tmp_
     assert len(m["loss_per_epoch"]) == 5 and m["loss_per_epoch"][-1] < m["loss_per_epoch"][0]
     assert sorted(os.listdir(out)) == ["config.json", "metrics.json", "vectors.bin", "vectors.txt", "vocab.tsv"]
     assert kv.evaluate_word_analogies(QUESTIONS)[0] >= 0.95
+    build_vocab(discover([SAMPLE]), VocabConfig()).save(str(tmp_path / "local.tsv"))  # counted by the replicas
+    assert open(out / "vocab.tsv").read() == open(tmp_path / "local.tsv").read()
 
 
 def test_a_replica_that_dies_ends_the_run_with_one_line_naming_its_node(ray_cluster, tmp_path):

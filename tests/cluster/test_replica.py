@@ -8,7 +8,7 @@ from conftest import SAMPLE
 from streamnlp.cluster.replica import Replica
 from streamnlp.cluster.word2vec import Combine, RoundSync
 from streamnlp.data.shards import discover
-from streamnlp.data.vocab import build_vocab
+from streamnlp.data.vocab import build_vocab, count_units
 from streamnlp.run.config import Word2VecConfig, make_config, to_json
 from streamnlp.train.word2vec import init_weights
 
@@ -20,7 +20,9 @@ def train(tmp_path, ks):
     shards = discover([SAMPLE])
     vocab = build_vocab(shards, cfg)
     replica = Replica(0, 1)
-    rounds = replica.start(to_json(cfg), vocab, shards, str(tmp_path / f"cache{len(ks)}"), 1500)["rounds"]
+    replica.prepare(to_json(cfg), str(tmp_path / f"cache{len(ks)}"))
+    assert replica.count(shards).table.equals(count_units(shards, cfg).table)
+    rounds = replica.start(vocab, shards, 1500)["rounds"]
     assert rounds >= 8
     V = len(vocab)
     base = tuple(w[:, :8].copy() for w in init_weights(V, 8, 2))
