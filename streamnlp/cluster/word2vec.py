@@ -207,13 +207,13 @@ class Rounds:
         return KeyedVectors(vocab.words, vectors)
 
     def epoch(self, epoch: int, state: dict, total: float, ckpt: checkpoint.Periodic) -> None:
-        """The epoch's rounds from state["rounds"] (each replica's rounds done) on. Each replica has QUEUED rounds
-        asked of it at a time, so it never waits for the driver: the rows the driver sends after a replica's
-        round go with the round after its next (the replica adds its own change since: Replica.take_rows). No
-        replica waits for another but to checkpoint (all rounds
-        ended first, then every row combined) and at the epoch's end."""
+        """The epoch's rounds from state["rounds"] (each replica's rounds done) on. With 2 replicas each has two
+        rounds asked of it at a time (asked_at_once), so it never waits for the driver: the rows the driver
+        sends after a replica's round go with the round after its next (the replica adds its own change since:
+        Replica.take_rows). No replica waits for another but to checkpoint (all rounds ended first, then every
+        row combined) and at the epoch's end."""
         done, ends = state["rounds"], [i["rounds"] for i in self.info]
-        asked = list(done)  # rounds asked of each replica so far
+        asked, queued = list(done), asked_at_once(len(self.replicas))  # rounds asked of each replica so far
         rows: list[Any] = [None] * len(self.replicas)  # the driver's rows for replica i's next round
         running: dict[Any, tuple[int, int]] = {}  # a round's result -> (replica, rows it hands over)
         self.round_sync.start([d < e for d, e in zip(done, ends)])
@@ -221,7 +221,7 @@ class Rounds:
         t0 = time.perf_counter()
         while True:
             for i, x in enumerate(self.replicas):
-                while not draining and asked[i] < min(ends[i], done[i] + QUEUED):
+                while not draining and asked[i] < min(ends[i], done[i] + queued):
                     state["syncs"] += 1
                     k = self.sync_size(state["syncs"])
                     active = sum(d < e for d, e in zip(done, ends))
@@ -283,9 +283,13 @@ class Rounds:
                                {**state, "epoch": epoch, "config": to_json(self.cfg)})
 
 
-# Rounds asked of a replica at a time: with 2 it trains its next round while the driver takes in its last one
-# (realtext, 2 replicas of 1 thread on 2 cores: with 1, each waited about 27 ms a round for the driver).
-QUEUED = 2
+def asked_at_once(replicas: int) -> int:
+    """Rounds asked of a replica at a time. With 2 it trains its next round while the driver takes in its last
+    one (realtext, 2 replicas of 1 thread on 2 cores: with 1, each waited about 27 ms a round for the driver),
+    but the driver's rows reach it a round later; with 4 and 8 replicas that lag cost analogy (skip-gram 0.229
+    and 0.224 against one replica's 0.240; CBOW 0.239 and 0.211 against 0.266), so only 2 replicas take 2."""
+    return 2 if replicas <= 2 else 1
+
 
 # The most frequent words whose rows take the replicas' mean change at a round's sync (the others take the
 # sum). realtext, skip-gram, 4 replicas: 64 diverged, 256 kept analogy within 0.01 of one replica, 1024 lost
