@@ -223,7 +223,7 @@ class Rounds:
             for i, x in enumerate(self.replicas):
                 while not draining and asked[i] < min(ends[i], done[i] + queued):
                     state["syncs"] += 1
-                    k = self.sync_size(state["syncs"])
+                    k = sync_size(state["syncs"], self.cfg.sync_rows, len(self.base[0]))
                     active = sum(d < e for d, e in zip(done, ends))
                     running[x.train_round.remote(epoch, asked[i], state["pos"], active, total, rows[i], k)] = (i, k)
                     asked[i], rows[i] = asked[i] + 1, None
@@ -253,13 +253,6 @@ class Rounds:
             self.sync_seconds += time.perf_counter() - t1
             draining = draining or ckpt.due()
 
-    def sync_size(self, n: int) -> int:
-        """Rows synced at the n-th exchange: --sync-rows times 2 to the power of n's trailing zero bits (Intel's
-        pWord2Vec's schedule: the first rows every sync, twice as many every second, ..., every row every
-        2^k-th), at most the vocabulary; 0 with --sync-rows 0."""
-        zeros = (n & -n).bit_length() - 1
-        return min(self.cfg.sync_rows << zeros, len(self.base[0])) if self.cfg.sync_rows else 0
-
     def average(self) -> None:
         """Every row combined (Combine), the replicas' changes fetched one at a time (the driver holds a few sums
         of the model's size, not R models), and sent back to all of them."""
@@ -281,6 +274,14 @@ class Rounds:
             self.average()
         return checkpoint.save(self.ckpt_dir, {"syn0": self.base[0], "syn1": self.base[1]},
                                {**state, "epoch": epoch, "config": to_json(self.cfg)})
+
+
+def sync_size(n: int, sync_rows: int, rows: int) -> int:
+    """Rows handed over at the n-th exchange: sync_rows times 2 to the power of n's trailing zero bits (Intel's
+    pWord2Vec's schedule: the first rows every time, twice as many every second, ..., every row every 2^k-th),
+    at most all `rows`; 0 with sync_rows 0."""
+    zeros = (n & -n).bit_length() - 1
+    return min(sync_rows << zeros, rows) if sync_rows else 0
 
 
 def asked_at_once(replicas: int) -> int:
