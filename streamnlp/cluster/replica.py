@@ -68,7 +68,7 @@ class Replica:
         self.compiling()
         encode_seconds = time.perf_counter() - t0
         # updates each row has taken since it was last synced (its word's occurrences; for output rows also
-        # the noise draws expected), which weigh this replica's changes in the epoch's-end combine
+        # the noise draws expected): which replicas moved a frequent row, whose mean change it takes
         self.since = np.zeros((2, len(vocab)), np.float64)
         noise = vocab.counts.astype(np.float64) ** cfg.ns_exponent
         self.noise = cfg.negative * noise / noise.sum()

@@ -47,16 +47,20 @@ def test_a_frequent_row_counts_only_the_replicas_moving_it():
     assert np.allclose(out[0], before + changes[1][0], atol=1e-5)
 
 
-def test_at_an_epochs_end_changes_are_weighted_by_the_updates_each_replica_gave():
-    k = 3
+def test_at_an_epochs_end_every_row_takes_a_rounds_rule():
+    k = MEAN_ROWS + 3
     base, changes = replicas_changes(k, 2)
-    updates = [np.array([[90, 0, 0], [90, 0, 0]], float), np.array([[10, 5, 0], [10, 5, 0]], float)]
+    moved = [np.ones((2, k)), np.ones((2, k))]
+    moved[1][:, 0] = 0  # a frequent row only replica 0 moved: all of its change
+    for m in range(2):
+        changes[1][m][0] = 0
     merge = Combine(base)
-    for c, u in zip(changes, updates):
+    for c, u in zip(changes, moved):
         merge.add(read_only(c[0]), read_only(c[1]), u)
     out = tuple(b.copy() for b in base)
     merge.into(out)
     for m in range(2):
-        assert np.allclose(out[m][0], base[m][0] + 0.9 * changes[0][m][0] + 0.1 * changes[1][m][0], atol=1e-5)
-        assert np.allclose(out[m][1], base[m][1] + changes[1][m][1], atol=1e-5)  # one replica: all of it
-        assert np.allclose(out[m][2], base[m][2] + changes[0][m][2] + changes[1][m][2], atol=1e-5)  # no count
+        total = changes[0][m] + changes[1][m]
+        assert np.allclose(out[m][0], base[m][0] + changes[0][m][0], atol=1e-5)
+        assert np.allclose(out[m][1:MEAN_ROWS], base[m][1:MEAN_ROWS] + total[1:MEAN_ROWS] / 2, atol=1e-5)
+        assert np.allclose(out[m][MEAN_ROWS:], base[m][MEAN_ROWS:] + total[MEAN_ROWS:], atol=1e-5)
