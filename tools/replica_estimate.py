@@ -25,7 +25,8 @@ from streamnlp.cluster.word2vec import sync_size  # noqa: E402
 
 def estimate(tokens: int, vocab: int, dim: int, epochs: int, replicas: int, sync_tokens: int,
              sync_rows: int) -> tuple[int, float]:
-    """(exchanges, bytes) of a run: rounds of sync_tokens / replicas tokens a replica, as the driver plans them."""
+    """(exchanges, bytes) of a run: rounds of sync_tokens / replicas tokens a replica (the driver cuts rounds at
+    its schedule's steps on whole sentences, so a run has somewhat more)."""
     per_round = max(1, sync_tokens // replicas)
     exchanges = replicas * -(-tokens // replicas // per_round) * epochs
     rows = sum(sync_size(n, sync_rows, vocab) for n in range(1, exchanges + 1))

@@ -3,7 +3,7 @@ own, trained Hogwild on its threads with its own copy of both matrices, a round 
 
 A round is the replica's next piece of about --sync-tokens / R tokens (whole sentences of its schedule's
 steps, in order). After it the replica hands the driver its change to the most frequent rows since it last
-synced them, and takes the driver's rows with its next round (the others train on meanwhile). Its learning
+synced them, and takes the driver's rows with a later round (the others train on meanwhile). Its learning
 rate follows the tokens all replicas have trained (the driver's count), and its random streams are its own
 (seeded by replica and round).
 """

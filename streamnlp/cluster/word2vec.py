@@ -29,7 +29,7 @@ from ..data.shards import Shard, discover, unit_bytes
 from ..data.vocab import Vocab, merge, vocab_of
 from ..run import checkpoint, rundir
 from ..run.config import Word2VecConfig, to_json
-from ..run.errors import ClusterError, UserError
+from ..run.errors import ClusterError, Interrupted, UserError
 from ..run.interrupt import at_position, stop_requests
 from ..train.word2vec import init_weights
 from ..vectors import w2vfile
@@ -69,20 +69,28 @@ def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> 
             kv = run.train(out, vocab, saved, t_start, vocab_seconds, layout, threads)
             finished = True
             return kv
+        except Interrupted:  # stopped at a checkpoint: the replicas are idle, so each deletes its cache
+            finished = True
+            raise
         finally:
-            if finished:  # each deletes its cache; after an error they are ended at once (a busy one
-                get(ray, [r.close.remote() for r in replicas], timeout=120)  # would answer only when done)
-            for r in replicas:
-                ray.kill(r)
+            try:
+                if finished:  # after an error they are ended at once (a busy one would answer only when done)
+                    get(ray, [r.close.remote() for r in replicas], timeout=120)
+            except Exception:  # deleting the caches is best effort (a Ctrl-C may have ended a replica)
+                pass
+            finally:
+                for r in replicas:
+                    ray.kill(r)
 
 
 def _vocab(run: Rounds, shares: list[list[Shard]], cfg: Word2VecConfig, out: str, saved: Any) -> Vocab:
     """The vocabulary (each replica counts its share, the driver adds the counts up: the local run's, byte for
-    byte; or a resumed run's), saved as OUT/vocab.tsv."""
+    byte, while the counts stay under --max-vocab-size; or a resumed run's), saved as OUT/vocab.tsv."""
     path = os.path.join(out, "vocab.tsv")
     if saved is not None and os.path.exists(path):
         return Vocab.load(path, total_tokens=saved[1]["corpus_tokens"])
-    counts = merge(run.get([r.count.remote(share) for r, share in zip(run.replicas, shares)]), cfg.max_vocab_size)
+    refs = [r.count.remote(share) for r, share in zip(run.replicas, shares)]
+    counts = merge((run.get_from(i, ref) for i, ref in enumerate(refs)), cfg.max_vocab_size)
     if counts.tokens == 0:
         raise UserError(f"{shares[0][0].path}: the corpus holds no tokens; check the files and --text-column")
     vocab = vocab_of(counts, cfg)
@@ -161,7 +169,10 @@ class Rounds:
             state = {"epoch": 0, "rounds": [0] * len(self.replicas), "pos": 0.0, "syncs": 0, "loss": 0.0,
                      "pairs": 0, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
-        state.setdefault("rounds", [0] * len(self.replicas))
+        for key, zero in (("syncs", 0), ("loss", 0.0), ("pairs", 0)):  # checkpoints of older versions
+            state.setdefault(key, zero)
+        if "rounds" not in state:  # one round count for all (rounds with a barrier)
+            state["rounds"] = [min(state.pop("round", 0), i["rounds"]) for i in self.info]
         earlier = state["train_seconds"]
         self.per_replica = [{"tokens": 0, "seconds": 0.0} for _ in self.replicas]
         self.sync_seconds = 0.0
@@ -216,7 +227,7 @@ class Rounds:
         done, ends = state["rounds"], [i["rounds"] for i in self.info]
         asked, queued = list(done), asked_at_once(len(self.replicas))  # rounds asked of each replica so far
         rows: list[Any] = [None] * len(self.replicas)  # the driver's rows for replica i's next round
-        running: dict[Any, tuple[int, int]] = {}  # a round's result -> (replica, rows it hands over)
+        running: dict[Any, tuple[int, int, int]] = {}  # a round's result -> (replica, round, rows it hands over)
         self.round_sync.start([d < e for d, e in zip(done, ends)])
         draining = False
         t0 = time.perf_counter()
@@ -226,7 +237,8 @@ class Rounds:
                     state["syncs"] += 1
                     k = sync_size(state["syncs"], self.cfg.sync_rows, len(self.base[0]))
                     active = sum(d < e for d, e in zip(done, ends))
-                    running[x.train_round.remote(epoch, asked[i], state["pos"], active, total, rows[i], k)] = (i, k)
+                    ref = x.train_round.remote(epoch, asked[i], state["pos"], active, total, rows[i], k)
+                    running[ref] = (i, asked[i], k)
                     asked[i], rows[i] = asked[i] + 1, None
             if not running:
                 state["train_seconds"] += time.perf_counter() - t0
@@ -236,7 +248,8 @@ class Rounds:
                 rows, draining, t0 = [None] * len(self.replicas), False, time.perf_counter()
                 continue
             ref = self.ray.wait(list(running), num_returns=1)[0][0]
-            i, k = running.pop(ref)
+            i, r, k = running.pop(ref)
+            assert r == done[i], "a replica's rounds end in the order they were asked"
             res = self.get_from(i, ref)
             done[i] += 1
             mine = self.per_replica[i]
@@ -248,7 +261,7 @@ class Rounds:
             t1 = time.perf_counter()
             if res["changes"] is not None:
                 self.round_sync.add(self.base, i, *res["changes"])
-                rows[i] = (done[i] - 1, *(base[:k] for base in self.base))  # sent as they are when asked
+                rows[i] = (r, *(base[:k] for base in self.base))  # sent as they are when asked
             if done[i] == ends[i]:
                 self.round_sync.finished(i)
             self.sync_seconds += time.perf_counter() - t1
