@@ -142,7 +142,7 @@ class Rounds:
         """Where each replica runs (known before anything can fail), and the run's settings to each."""
         t0 = time.perf_counter()
         self.info = get(self.ray, [r.where.remote() for r in self.replicas], timeout=300)
-        config = {**to_json(self.cfg), "ray": None}
+        config = {**to_json(self.cfg), "ray": None, "alpha": self.cfg.effective_alpha()}
         self.get([r.prepare.remote(config, self.cfg.cache_dir) for r in self.replicas])
         self.start_seconds = time.perf_counter() - t0
 

@@ -8,6 +8,10 @@ from typing import Any
 from .errors import UserError
 
 INIT_ALPHA_SHARE = 0.4  # --init's default starting rate, as a share of a new run's (effective_alpha)
+# CBOW's default starting rate with --ray: the frequent rows' mean change at the syncs slows them, and at
+# word2vec's 0.05 4 replicas lost 0.020 of realtext's analogy against one replica; at 0.075 none (seeds 1-2;
+# one replica's analogy 0.266 -> 0.259, its WordSim 0.391 -> 0.428)
+CBOW_REPLICA_ALPHA = 0.075
 
 
 def opt(default: Any, help: str, *, type: type | None = None, choices: tuple | None = None,
@@ -96,8 +100,8 @@ class Word2VecConfig(RunConfig):
                                    "draws every word alike, below 0 favours rare words", lo=-10.0, hi=10.0)
     sample: float = opt(1e-3, "subsampling threshold for frequent words (0 = off)", lo=0.0, hi=1.0)
     epochs: int = opt(5, "passes over the corpus", lo=1, aliases=("--iter",))
-    alpha: float | None = opt(None, "starting learning rate (default 0.025 for sg, 0.05 for cbow; with --init "
-                                    "0.4 of that); "
+    alpha: float | None = opt(None, "starting learning rate (default 0.025 for sg, 0.05 for cbow, 0.075 for "
+                                    "cbow with --ray; with --init 0.4 of that); "
                                     "decays linearly to alpha*1e-4", type=float, lo=0.0, hi=10.0)
     seed: int = opt(1, "random seed; --threads 1 with the same seed is bit-identical", lo=0)
     shared_negatives: bool = opt(True, "draw the noise words once per context window and update the window as "
@@ -139,9 +143,12 @@ class Word2VecConfig(RunConfig):
     def effective_alpha(self) -> float:
         """--alpha, else word2vec's default for the model; with --init 0.4 of it: the schedule restarts on new
         shards from vectors already trained, and realtext's analogy score after --init on the second half was
-        0.198 at the full rate against 0.231-0.241 at 0.4 of it (one run on all shards 0.245-0.246; 3 seeds)."""
+        0.198 at the full rate against 0.231-0.241 at 0.4 of it (one run on all shards 0.245-0.246; 3 seeds).
+        CBOW's replicas (--ray) start at CBOW_REPLICA_ALPHA."""
         if self.alpha is not None:
             return self.alpha
+        if self.ray and self.model == "cbow":
+            return CBOW_REPLICA_ALPHA
         return (0.025 if self.model == "sg" else 0.05) * (INIT_ALPHA_SHARE if self.init else 1.0)
 
     def effective_hot_rows(self, threads: int) -> int:
