@@ -247,9 +247,11 @@ class Rounds:
                 ckpt.tick(epoch, sum(done))  # every row combined and saved (save)
                 rows, draining, t0 = [None] * len(self.replicas), False, time.perf_counter()
                 continue
-            ref = self.ray.wait(list(running), num_returns=1)[0][0]
+            ready = self.ray.wait(list(running), num_returns=1)[0][0]
+            # a replica runs its rounds in order, so its oldest round asked has ended too: take that one first
+            # (ray.wait may name a later one when both are ready)
+            ref = next(x for x, (j, r, _) in running.items() if j == running[ready][0] and r == done[j])
             i, r, k = running.pop(ref)
-            assert r == done[i], "a replica's rounds end in the order they were asked"
             res = self.get_from(i, ref)
             done[i] += 1
             mine = self.per_replica[i]

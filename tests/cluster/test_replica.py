@@ -50,3 +50,65 @@ def test_one_replica_asked_two_rounds_at_a_time_loses_none_of_its_steps(tmp_path
         assert np.abs(alone[m]).max() > 0
         # the same steps; float32 sums in another order drift apart by about 3e-4 (a lost round: above 1)
         np.testing.assert_allclose(synced[m], alone[m], atol=1e-3)
+
+
+class Ref:
+    def __init__(self, value):
+        self.value = value
+
+
+class FakeRay:
+    """Ray in one process: a call runs when it is asked; wait names the first or the last of the refs it is given
+    (ray.wait may name a later round of a replica when several are ready)."""
+
+    class exceptions:
+        RayTaskError = type("RayTaskError", (Exception,), {})
+        GetTimeoutError = type("GetTimeoutError", (Exception,), {})
+        RayActorError = type("RayActorError", (Exception,), {})
+
+    def __init__(self, last: bool):
+        self.last = last
+
+    def wait(self, refs, num_returns=1):
+        pick = refs[-1] if self.last else refs[0]
+        return [pick], [r for r in refs if r is not pick]
+
+    def get(self, refs, timeout=None):
+        return [r.value for r in refs] if isinstance(refs, list) else refs.value
+
+    def put(self, value):
+        return Ref(value)
+
+
+class FakeActor:
+    def __init__(self, replica):
+        self.replica = replica
+
+    def __getattr__(self, name):
+        if name == "where":
+            method = lambda: {"node": "node-0", "ip": "127.0.0.1", "pid": 0}  # noqa: E731
+        else:
+            method = getattr(self.replica, name)
+
+        class Call:
+            @staticmethod
+            def remote(*args):
+                return Ref(method(*[a.value if isinstance(a, Ref) else a for a in args]))
+        return Call()
+
+
+def test_the_driver_takes_a_replicas_rounds_in_order_whichever_ray_wait_names(tmp_path):
+    from streamnlp.cluster.word2vec import Rounds, _vocab
+    shards = discover([SAMPLE])
+    outs = []
+    for last in (False, True):
+        cfg = make_config(Word2VecConfig, {"dim": 8, "epochs": 2, "threads": 1, "seed": 2, "sync_tokens": 1500})
+        out = tmp_path / f"run-{last}"
+        out.mkdir()
+        run = Rounds(FakeRay(last), cfg, [FakeActor(Replica(0, 1))], str(out / "checkpoints"))
+        run.place()
+        vocab = _vocab(run, [shards], cfg, str(out), None)
+        run.start(vocab, [shards], 1500)
+        outs.append(run.train(str(out), vocab, None, 0.0, 0.0, "layout", 1).vectors)
+    assert np.abs(outs[0]).max() > 0
+    np.testing.assert_array_equal(outs[0], outs[1])
