@@ -9,8 +9,8 @@ from .errors import UserError
 
 INIT_ALPHA_SHARE = 0.4  # --init's default starting rate, as a share of a new run's (effective_alpha)
 # CBOW's default starting rate with --ray: the frequent rows' mean change at the syncs slows them, and at
-# word2vec's 0.05 4 replicas lost 0.020 of realtext's analogy against one replica; at 0.075 none (seeds 1-2;
-# one replica's analogy 0.266 -> 0.259, its WordSim 0.391 -> 0.428)
+# word2vec's 0.05 4 replicas lost 0.020 of realtext's analogy against one replica (seeds 1-2); at 0.075 0.001
+# (seeds 1-3); one replica: analogy 0.266 at 0.05 and 0.265 at 0.075, WordSim 0.391 and 0.431
 CBOW_REPLICA_ALPHA = 0.075
 
 
