@@ -169,10 +169,7 @@ class Rounds:
             state = {"epoch": 0, "rounds": [0] * len(self.replicas), "pos": 0.0, "syncs": 0, "loss": 0.0,
                      "pairs": 0, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
-        for key, zero in (("syncs", 0), ("loss", 0.0), ("pairs", 0)):  # checkpoints of older versions
-            state.setdefault(key, zero)
-        if "rounds" not in state:  # one round count for all (rounds with a barrier)
-            state["rounds"] = [min(state.pop("round", 0), i["rounds"]) for i in self.info]
+        upgrade(state, [i["rounds"] for i in self.info])
         earlier = state["train_seconds"]
         self.per_replica = [{"tokens": 0, "seconds": 0.0} for _ in self.replicas]
         self.sync_seconds = 0.0
@@ -290,6 +287,16 @@ class Rounds:
             self.average()
         return checkpoint.save(self.ckpt_dir, {"syn0": self.base[0], "syn1": self.base[1]},
                                {**state, "epoch": epoch, "config": to_json(self.cfg)})
+
+
+def upgrade(state: dict, ends: list[int]) -> None:
+    """A checkpoint's state from an older version, in today's terms: counters it lacked start at 0, and the one
+    round count of the rounds with a barrier becomes each replica's (at most its rounds)."""
+    for key, zero in (("syncs", 0), ("loss", 0.0), ("pairs", 0)):
+        state.setdefault(key, zero)
+    if "rounds" not in state:
+        r = state.pop("round", 0)
+        state["rounds"] = [min(r, end) for end in ends]
 
 
 def sync_size(n: int, sync_rows: int, rows: int) -> int:

@@ -64,3 +64,14 @@ def test_at_an_epochs_end_every_row_takes_a_rounds_rule():
         assert np.allclose(out[m][0], base[m][0] + changes[0][m][0], atol=1e-5)
         assert np.allclose(out[m][1:MEAN_ROWS], base[m][1:MEAN_ROWS] + total[1:MEAN_ROWS] / 2, atol=1e-5)
         assert np.allclose(out[m][MEAN_ROWS:], base[m][MEAN_ROWS:] + total[MEAN_ROWS:], atol=1e-5)
+
+
+def test_a_checkpoint_of_the_rounds_with_a_barrier_resumes_each_replica_where_all_stood():
+    from streamnlp.cluster.word2vec import upgrade
+    state = {"epoch": 1, "round": 5, "pos": 10.0}
+    upgrade(state, [7, 4, 9])
+    assert state["rounds"] == [5, 4, 5] and "round" not in state
+    assert (state["syncs"], state["loss"], state["pairs"]) == (0, 0.0, 0)
+    now = {"rounds": [2, 3], "syncs": 8, "loss": 1.5, "pairs": 4}
+    upgrade(now, [7, 7])
+    assert now == {"rounds": [2, 3], "syncs": 8, "loss": 1.5, "pairs": 4}
