@@ -35,7 +35,7 @@ from ..train.word2vec import init_weights
 from ..vectors import w2vfile
 from ..vectors.keyed import KeyedVectors
 from .connect import NAMESPACE, cluster, get, nodes
-from .replica import Replica
+from .replica import MEAN_ROWS, Replica
 
 
 def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVectors:
@@ -315,18 +315,20 @@ def asked_at_once(replicas: int) -> int:
     return 2 if replicas <= 2 else 1
 
 
-# The most frequent words whose rows take the replicas' mean change at a round's sync (the others take the
-# sum). realtext, skip-gram, 4 replicas: 64 diverged, 256 kept analogy within 0.01 of one replica, 1024 lost
-# 0.035 (averaging trains a row 1/R as fast), 8192 lost 0.10.
-MEAN_ROWS = 256
+def add_change(rows: np.ndarray, change: np.ndarray, movers: np.ndarray) -> None:
+    """rows[:len(change)] += change, the first len(movers) rows' (the frequent words') divided by the replicas
+    that moved them (at least 1): their mean; the others' whole, a sum (as one model trained on all the text
+    would take them). What Ray hands over is read-only, so `change` is not written."""
+    top = len(movers)
+    rows[:top] += change[:top] / np.maximum(movers, 1).astype(np.float32)[:, None]
+    rows[top:len(change)] += change[top:]
 
 
 class RoundSync:
-    """One replica's change to rows [0, k) after a round, added to the driver's rows at once. The first
-    MEAN_ROWS rows (the most frequent words, which every replica moves most of the way to where its text pulls
-    them between two syncs) take the change divided by the number of replicas moving the row (those whose
-    last round updated it, among those still training this epoch): the replicas' mean; the others the whole
-    change, their sum (as one model trained on all the text would take them)."""
+    """One replica's change to rows [0, k) after a round, added to the driver's rows at once (add_change). The
+    MEAN_ROWS frequent rows' movers are the replicas whose last round updated the row, among those still
+    training this epoch (every replica moves them most of the way to where its text pulls them between two
+    syncs)."""
 
     def __init__(self, n: int):
         self.moving = np.ones((n, 2, MEAN_ROWS), bool)
@@ -339,33 +341,28 @@ class RoundSync:
         self.moving[i] = False
 
     def add(self, base: tuple[np.ndarray, np.ndarray], i: int, d0: np.ndarray, d1: np.ndarray,
-            since: np.ndarray) -> None:
+            moved: np.ndarray) -> None:
         top = min(MEAN_ROWS, len(d0))
-        self.moving[i, :, :top] = since[:, :top] > 0
-        for m, change in enumerate((d0, d1)):  # (what Ray hands over is read-only)
-            moving = np.maximum(self.moving[:, m, :top].sum(axis=0), 1).astype(np.float32)
-            base[m][:top] += change[:top] / moving[:, None]
-            base[m][top:len(change)] += change[top:]
+        self.moving[i, :, :top] = moved[:, :top] > 0
+        for m, change in enumerate((d0, d1)):
+            add_change(base[m], change, self.moving[:, m, :top].sum(axis=0))
 
 
 class Combine:
     """The replicas' changes to every row since each last synced it, combined at an epoch's end (or a
-    checkpoint) by a round's rule: the first MEAN_ROWS rows take the mean change of the replicas that moved
-    them, the others the sum. (Weighing each replica's change by the updates it gave the row scored the same
-    within the runs' noise, 2-8 replicas, both models; this is the simpler rule, the rounds' own.)"""
+    checkpoint) by a round's rule (add_change, the movers those whose change updated the row). (Weighing each
+    replica's change by the updates it gave the row scored the same within the runs' noise, 2-8 replicas, both
+    models; this is the simpler rule, the rounds' own.)"""
 
     def __init__(self, base: tuple[np.ndarray, np.ndarray]):
         self.sum = [np.zeros(b.shape, np.float32) for b in base]
-        self.moving = np.zeros((2, min(MEAN_ROWS, len(base[0]))), np.float32)
+        self.moving = np.zeros((2, min(MEAN_ROWS, len(base[0]))), np.int64)
 
-    def add(self, d0: np.ndarray, d1: np.ndarray, since: np.ndarray) -> None:
-        self.moving += since[:, :self.moving.shape[1]] > 0
+    def add(self, d0: np.ndarray, d1: np.ndarray, moved: np.ndarray) -> None:
+        self.moving += moved[:, :self.moving.shape[1]] > 0
         for m, change in enumerate((d0, d1)):
             self.sum[m] += change
 
     def into(self, base: tuple[np.ndarray, np.ndarray]) -> None:
-        top = self.moving.shape[1]
         for m in range(2):
-            change = self.sum[m]
-            change[:top] /= np.maximum(self.moving[m], 1)[:, None]
-            base[m][...] += change
+            add_change(base[m], self.sum[m], self.moving[m])
