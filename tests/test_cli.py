@@ -70,7 +70,10 @@ def test_missing_text_column(tmp_path):
 
 def test_empty_corpus_and_empty_vocabulary(tmp_path):
     write_parquet(str(tmp_path / "e" / "a.parquet"), ["", "  "])
-    assert_user_error(run_cli("word2vec", tmp_path / "e", "--out", tmp_path / "o"), "no tokens")
+    write_parquet(str(tmp_path / "e" / "b.parquet"), [""])
+    for command in ("word2vec", "phrases", "vocab"):  # the corpus's folder named, as one line
+        assert_user_error(run_cli(command, tmp_path / "e", "--out", tmp_path / command), f"{tmp_path / 'e'}: the "
+                          "corpus holds no tokens")
     assert_user_error(run_cli("word2vec", SAMPLE, "--out", tmp_path / "o", "--min-count", "10000000"), "--min-count")
 
 

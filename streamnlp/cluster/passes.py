@@ -11,10 +11,9 @@ from typing import Any
 import numpy as np
 
 from ..data.encode import encode_corpus
-from ..data.shards import Shard, units
+from ..data.shards import Shard, check_tokens, units
 from ..data.vocab import Counts, Vocab, count_unit, merge, vocab_of
 from ..run.config import VocabConfig
-from ..run.errors import UserError
 from ..run.threads import thread_limits
 from ..train.cooccur import Run, count_sources, merge_runs
 from .connect import get, nodes
@@ -31,8 +30,7 @@ def count_all_ray(ray: Any, shards: list[Shard], cfg: VocabConfig) -> Counts:
     while len(level) > 1:
         level = [merge_task.remote(cfg.max_vocab_size, *level[i:i + FAN_IN]) for i in range(0, len(level), FAN_IN)]
     counts = get(ray, level[0])
-    if counts.tokens == 0:
-        raise UserError(f"{shards[0].path}: the corpus holds no tokens; check the files and --text-column")
+    check_tokens(counts.tokens, shards)
     return counts
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..data.shards import Shard, discover, unit_bytes
+from ..data.shards import Shard, check_tokens, discover, unit_bytes
 from ..data.vocab import Vocab, merge, vocab_of
 from ..run import checkpoint, rundir
 from ..run.config import Word2VecConfig, to_json
@@ -91,8 +91,7 @@ def _vocab(run: Rounds, shares: list[list[Shard]], cfg: Word2VecConfig, out: str
         return Vocab.load(path, total_tokens=saved[1]["corpus_tokens"])
     refs = [r.count.remote(share) for r, share in zip(run.replicas, shares)]
     counts = merge((run.get_from(i, ref) for i, ref in enumerate(refs)), cfg.max_vocab_size)
-    if counts.tokens == 0:
-        raise UserError(f"{shares[0][0].path}: the corpus holds no tokens; check the files and --text-column")
+    check_tokens(counts.tokens, [s for share in shares for s in share])
     vocab = vocab_of(counts, cfg)
     vocab.save(path)
     return vocab

@@ -22,7 +22,7 @@ from ..run.rundir import prepare, write_run_files
 from ..run.threads import map_shards
 from .corpus import read_unit, tokenize
 from .phrases import Phrases
-from .shards import Shard, discover, unit_bytes, units
+from .shards import Shard, check_tokens, discover, unit_bytes, units
 
 WORDS = pa.schema([("h", pa.uint64()), ("word", pa.string()), ("count", pa.int64())])
 PAIRS = pa.schema([("ha", pa.uint64()), ("hb", pa.uint64()), ("count", pa.int64())])
@@ -168,8 +168,7 @@ def count_all(shards: list[Shard], cfg, model: Phrases | None, desc: str) -> Pai
         out.words, out.pairs = merge_sorted(parts)  # nothing pruned yet: every pair's words are at hand
         parts = []
     _prune(out, [p.words for p in parts], [p.pairs for p in parts], cfg.max_vocab_size)
-    if out.tokens == 0:
-        raise UserError(f"{shards[0].path}: the corpus holds no tokens; check the files and --text-column")
+    check_tokens(out.tokens, shards)
     return out
 
 

@@ -220,6 +220,13 @@ def unit_bytes(units: list[list[Shard]]) -> list[float]:
     return [sum(s.size / pieces[s.path] for s in unit) for unit in units]
 
 
+def check_tokens(tokens: int, shards: list[Shard]) -> None:
+    """A corpus counted to no tokens is one line naming it (its folder, or its one file)."""
+    if tokens == 0:
+        where = os.path.dirname(shards[0].path) if len({s.path for s in shards}) > 1 else shards[0].path
+        raise UserError(f"{where}: the corpus holds no tokens; check the files and --text-column")
+
+
 def describe(shards: list[Shard]) -> str:
     """'4 files' / '1 file' for a progress bar."""
     n = len({s.path for s in shards})

@@ -6,7 +6,6 @@ raises `min_reduce` by one, as gensim does, so memory stays bounded whatever the
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from ..run.threads import map_shards
 from ..run.vocabfile import read_vocab_tsv, write_vocab_tsv
 from .codes import CodesWriter, codes_path
 from .corpus import read_unit, tokenize
-from .shards import Shard, describe, unit_bytes, units
+from .shards import Shard, check_tokens, describe, unit_bytes, units
 
 COMPACT_ROWS = 1 << 21
 SCHEMA = pa.schema([("word", pa.string()), ("count", pa.int64())])
@@ -203,9 +202,7 @@ def count_units(shards: list[Shard], cfg: VocabConfig, codes: str | None = None)
 def count_all(shards: list[Shard], cfg: VocabConfig, codes: str | None = None) -> Counts:
     """count_units of a whole corpus, which must hold tokens."""
     counts = count_units(shards, cfg, codes)
-    if counts.tokens == 0:
-        where = os.path.dirname(shards[0].path) if len({s.path for s in shards}) > 1 else shards[0].path
-        raise UserError(f"{where}: the corpus holds no tokens; check the files and --text-column")
+    check_tokens(counts.tokens, shards)
     return counts
 
 
