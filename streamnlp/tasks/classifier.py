@@ -114,8 +114,6 @@ class SentenceClassifier:
                 rows = [enc.ids[enc.starts[s]:enc.starts[s + 1]] for s in sents]
                 x = np.stack([self.weight[r] @ p["emb"][r] / max(self.weight[r].sum(), 1e-30) for r in rows])
                 h = np.tanh(x @ p["W1"] + p["b1"])
-                lin = np.stack([self.weight[r] @ p["bag"][r] / max(np.sqrt(self.weight[r] @ self.weight[r]), 1e-30)
-                                for r in rows]) if len(p["bag"]) else 0.0
             else:
                 L, B, H = int(enc.starts[sents[0] + 1] - enc.starts[sents[0]]), len(sents), self.cfg.hidden
                 dt = p.flat.dtype
@@ -123,8 +121,11 @@ class SentenceClassifier:
                 ks.gru_states(sents, enc.ids, enc.starts, p["emb"], p["Wx"], p["bx"], p["U"],
                               np.empty((L * B, p["emb"].shape[1]), dt), np.empty((L * B, 3 * H), dt), hs,
                               np.empty((L, B, 4 * H), dt))
-                h, lin = hs[L], 0.0
-            out[sents] = h @ p["W2"] + p["b2"] + lin
+                h = hs[L]
+            sc = h @ p["W2"] + p["b2"]
+            if self.cfg.model == "mean" and len(p["bag"]):  # the linear part, as training adds it
+                ks.bag_scores(sents, enc.ids, enc.starts, self.weight, p["bag"], sc)
+            out[sents] = sc
         return out
 
     def loss_and_grad(self, enc: Encoded, batch: int) -> tuple[float, dict[str, np.ndarray]]:

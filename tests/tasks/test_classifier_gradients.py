@@ -37,3 +37,14 @@ def test_every_parameter_matches_finite_differences(model):
     for name in m.p.views:
         assert np.abs(grads[name]).max() > 0, name
     reference.check_finite_differences(m.p.views, grads, lambda: m.loss_and_grad(enc, batch)[0])
+
+
+@pytest.mark.parametrize("model", ["mean", "gru"])
+def test_the_scores_predictions_use_are_the_ones_training_scores(model):
+    m, enc, batch = tiny(model)
+    sents = enc.members[enc.bstarts[batch]:enc.bstarts[batch + 1]]
+    sc = m.scores(enc)[sents].astype(np.float64)
+    y = enc.labels[sents]
+    shifted = sc - sc.max(axis=1, keepdims=True)
+    loss = float((np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(y)), y]).sum())
+    assert loss == pytest.approx(m.loss_and_grad(enc, batch)[0], rel=1e-5)
