@@ -16,6 +16,7 @@ writes.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -73,14 +74,11 @@ def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> 
             finished = True
             raise
         finally:
-            try:
-                if finished:  # after an error they are ended at once (a busy one would answer only when done)
-                    get(ray, [r.close.remote() for r in replicas], timeout=120)
-            except Exception:  # deleting the caches is best effort (a Ctrl-C may have ended a replica)
-                pass
-            finally:
-                for r in replicas:
-                    ray.kill(r)
+            if finished:  # after an error they are ended at once (a busy one would answer only when done);
+                with contextlib.suppress(Exception):  # deleting the caches is best effort (a Ctrl-C may have
+                    get(ray, [r.close.remote() for r in replicas], timeout=120)  # ended a replica)
+            for r in replicas:
+                ray.kill(r)
 
 
 def _vocab(run: Rounds, shares: list[list[Shard]], cfg: Word2VecConfig, out: str, saved: Any) -> Vocab:
