@@ -53,7 +53,8 @@ def test_bad_input_is_one_line_and_status_2(data, tmp_path, capsys):
     plain.write_text("no label here\n")
     cases = [(["classifier", train, "--out", str(tmp_path / "o"), "--label-column", "stars"], "--label-column"),
              (["classifier", str(plain), "--out", str(tmp_path / "o")], "plain.txt:1"),
-             (["classifier", train, "--out", str(tmp_path / "o"), "--folds", "1"], "--folds 1")]
+             (["classifier", train, "--out", str(tmp_path / "o"), "--folds", "1"], "--folds 1"),
+             (["classifier", train, "--out", str(tmp_path / "o"), "--bag-lr", "-1"], "--bag-lr")]
     for args, named in cases:
         capsys.readouterr()
         assert main(args) == 2, args
