@@ -45,9 +45,18 @@ def _read_columnar(shard: Shard, cfg: CorpusConfig) -> Iterator[pa.Array]:
     if shard.stop is not None:  # a run of row groups (shards.pieces)
         (whole,) = dataset.get_fragments()
         source = whole.subset(row_group_ids=list(range(shard.start, shard.stop)))
+    a, b = shard.rows or (0, None)  # rows [a, b) of what the file or its row groups hold (shards.cut)
+    end = 0
     for batch in source.to_batches(columns=[cfg.text_column], batch_size=cfg.batch_rows,
                                    batch_readahead=2, fragment_readahead=1):
         texts = batch.column(0)
+        at, end = end, end + len(texts)  # the batch is rows [at, end)
+        if b is not None:
+            if at >= b:
+                return
+            if end <= a:
+                continue
+            texts = texts.slice(max(a - at, 0), min(b, end) - max(a, at))
         yield texts if texts.type == as_type else texts.cast(as_type)
 
 

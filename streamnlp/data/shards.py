@@ -13,7 +13,9 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -46,9 +48,10 @@ class Shard:
     # line's start (text_bounds), or row groups [start, stop) of a Parquet file; None: the whole file
     start: int = 0
     stop: int | None = None
+    rows: tuple[int, int] | None = None  # rows [a, b) of what the Parquet file (or its row groups) holds (cut)
 
     def key(self) -> tuple:
-        return (self.path, self.fmt, self.size, self.mtime, self.start, self.stop)
+        return (self.path, self.fmt, self.size, self.mtime, self.start, self.stop, self.rows)
 
 
 def compression(path: str) -> str | None:
@@ -163,6 +166,51 @@ def pieces(shard: Shard, piece_bytes: int) -> list[Shard]:
             runs.append(replace(shard, start=first, stop=g + 1))
             first, held = g + 1, 0
     return runs if len(runs) > 1 else [shard]
+
+
+def text_bytes(shard: Shard) -> float:
+    """About how many bytes of text a shard (or piece) holds, to share a corpus out by: a Parquet file's
+    uncompressed size from its footer (its compression varies: realtext's nine files of a million words each
+    are 1.3-2.4 MB), a text or JSON Lines piece's bytes, any other file's size."""
+    if shard.fmt == "parquet":
+        meta = _parquet_meta(shard)
+        if meta is not None:
+            return float(sum(meta.row_group(g).total_byte_size for g in _groups(shard, meta)))
+    if shard.fmt in ("text", "json") and shard.stop is not None:
+        return float(shard.stop - shard.start)
+    return float(shard.size)
+
+
+def cut(shard: Shard, fractions: list[float], column: str) -> list[Shard] | None:
+    """The shard cut at the given fractions of its text (increasing, between 0 and 1) into len(fractions) + 1
+    pieces that together read as the shard: a Parquet file (or run of its row groups) by rows, where its
+    `column`'s bytes reach each fraction; an uncompressed text or JSON Lines file (or piece) by bytes (each end
+    moved to a line start as it is read: text_bounds); None for an Arrow or compressed file (read whole)."""
+    if shard.fmt in ("text", "json") and not compression(shard.path):
+        a, b = shard.start, shard.size if shard.stop is None else shard.stop
+        ends = [a, *[a + round(f * (b - a)) for f in fractions], b]
+        return [replace(shard, start=x, stop=y) for x, y in zip(ends, ends[1:])]
+    meta = _parquet_meta(shard) if shard.fmt == "parquet" and shard.rows is None else None
+    if meta is None or column not in meta.schema.names:
+        return None  # whole (reading it says what is wrong with it)
+    with shard.fs.open_input_file(shard.path) as f:
+        texts = pq.ParquetFile(f).read_row_groups(list(_groups(shard, meta)), columns=[column]).column(0)
+    seen = np.cumsum(pc.fill_null(pc.binary_length(texts), 0).to_numpy())
+    ends = [0, *[int(np.searchsorted(seen, f * seen[-1])) + 1 if len(seen) else 0 for f in fractions], len(seen)]
+    return [replace(shard, rows=(x, y)) for x, y in zip(ends, ends[1:])]
+
+
+def _parquet_meta(shard: Shard) -> pq.FileMetaData | None:
+    try:
+        with shard.fs.open_input_file(shard.path) as f:
+            return pq.ParquetFile(f).metadata
+    except (pa.ArrowException, OSError):
+        return None
+
+
+def _groups(shard: Shard, meta: pq.FileMetaData) -> range:
+    """The row groups a Parquet shard (or piece) reads."""
+    return range(shard.start, meta.num_row_groups if shard.stop is None else shard.stop)
 
 
 def units(shards: list[Shard]) -> list[list[Shard]]:
