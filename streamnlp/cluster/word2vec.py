@@ -5,8 +5,8 @@ sync.
 A round is --sync-tokens of text in all (each replica trains 1/R of it; fewer tokens per replica as R grows
 keep what the replicas train apart between two syncs the same: at 8 replicas of 64k tokens skip-gram on
 realtext diverged, of 16k it kept one replica's analogy). Rounds run without a barrier: when a replica ends
-one, the driver adds its change to the first --sync-rows rows (twice as many every second exchange and so
-on: Intel's pWord2Vec's schedule) into its own copy at once (RoundSync: the MEAN_ROWS most frequent words'
+one, the driver adds its change to the first --sync-rows rows (twice as many at every second exchange of that
+replica and so on: Intel's pWord2Vec's schedule) into its own copy at once (RoundSync: the MEAN_ROWS most frequent words'
 rows take the change over the replicas moving them, the mean; the others all of it, the sum), and the
 replica takes those rows with a later round while the others train on. At each epoch's end (and at a
 checkpoint, when every replica has ended its round) every row is combined by the same rule (Combine). The
@@ -174,7 +174,8 @@ class Rounds:
             self.broadcast()
         else:
             self.base = tuple(w[:, :cfg.dim].copy() for w in init_weights(len(vocab), cfg.dim, cfg.seed))
-            state = {"epoch": 0, "rounds": [0] * len(self.replicas), "pos": 0.0, "syncs": 0, "loss": 0.0,
+            state = {"epoch": 0, "rounds": [0] * len(self.replicas), "pos": 0.0, "syncs": [0] * len(self.replicas),
+                     "loss": 0.0,
                      "pairs": 0, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
         upgrade(state, [i["rounds"] for i in self.info])
@@ -239,8 +240,8 @@ class Rounds:
         while True:
             for i, x in enumerate(self.replicas):
                 while not draining and asked[i] < min(ends[i], done[i] + queued):
-                    state["syncs"] += 1
-                    k = sync_size(state["syncs"], self.cfg.sync_rows, len(self.base[0]))
+                    state["syncs"][i] += 1
+                    k = sync_size(state["syncs"][i], self.cfg.sync_rows, len(self.base[0]))
                     active = sum(d < e for d, e in zip(done, ends))
                     ref = x.train_round.remote(epoch, asked[i], state["pos"], active, total, rows[i], k)
                     running[ref] = (i, asked[i], k)
@@ -298,17 +299,20 @@ class Rounds:
 
 
 def upgrade(state: dict, ends: list[int]) -> None:
-    """A checkpoint's state from an older version, in today's terms: counters it lacked start at 0, and the one
-    round count of the rounds with a barrier becomes each replica's (at most its rounds)."""
+    """A checkpoint's state from an older version, in today's terms: counters it lacked start at 0, the one
+    round count of the rounds with a barrier becomes each replica's (at most its rounds), and the exchanges
+    counted for all replicas are shared out among them."""
     for key, zero in (("syncs", 0), ("loss", 0.0), ("pairs", 0)):
         state.setdefault(key, zero)
+    if isinstance(state["syncs"], int):
+        state["syncs"] = [state["syncs"] // len(ends)] * len(ends)
     if "rounds" not in state:
         r = state.pop("round", 0)
         state["rounds"] = [min(r, end) for end in ends]
 
 
 def sync_size(n: int, sync_rows: int, rows: int) -> int:
-    """Rows handed over at the n-th exchange: sync_rows times 2 to the power of n's trailing zero bits (Intel's
+    """Rows a replica hands over at its n-th exchange: sync_rows times 2 to the power of n's trailing zero bits (Intel's
     pWord2Vec's schedule: the first rows every time, twice as many every second, ..., every row every 2^k-th),
     at most all `rows`; 0 with sync_rows 0."""
     zeros = (n & -n).bit_length() - 1

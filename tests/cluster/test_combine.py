@@ -71,7 +71,10 @@ def test_a_checkpoint_of_the_rounds_with_a_barrier_resumes_each_replica_where_al
     state = {"epoch": 1, "round": 5, "pos": 10.0}
     upgrade(state, [7, 4, 9])
     assert state["rounds"] == [5, 4, 5] and "round" not in state
-    assert (state["syncs"], state["loss"], state["pairs"]) == (0, 0.0, 0)
-    now = {"rounds": [2, 3], "syncs": 8, "loss": 1.5, "pairs": 4}
+    assert (state["syncs"], state["loss"], state["pairs"]) == ([0, 0, 0], 0.0, 0)
+    shared = {"rounds": [2, 3], "syncs": 8, "loss": 1.5, "pairs": 4}  # exchanges counted for all replicas
+    upgrade(shared, [7, 7])
+    assert shared == {"rounds": [2, 3], "syncs": [4, 4], "loss": 1.5, "pairs": 4}
+    now = {"rounds": [2, 3], "syncs": [5, 3], "loss": 1.5, "pairs": 4}
     upgrade(now, [7, 7])
-    assert now == {"rounds": [2, 3], "syncs": 8, "loss": 1.5, "pairs": 4}
+    assert now == {"rounds": [2, 3], "syncs": [5, 3], "loss": 1.5, "pairs": 4}
