@@ -28,8 +28,9 @@ def estimate(tokens: int, vocab: int, dim: int, epochs: int, replicas: int, sync
     """(exchanges, bytes) of a run: rounds of sync_tokens / replicas tokens a replica (the driver cuts rounds at
     its schedule's steps on whole sentences, so a run has somewhat more)."""
     per_round = max(1, sync_tokens // replicas)
-    exchanges = replicas * -(-tokens // replicas // per_round) * epochs
-    rows = sum(sync_size(n, sync_rows, vocab) for n in range(1, exchanges + 1))
+    each = -(-tokens // replicas // per_round) * epochs  # a replica's exchanges, each doubling on its own count
+    exchanges = replicas * each
+    rows = replicas * sum(sync_size(n, sync_rows, vocab) for n in range(1, each + 1))
     row_bytes = dim * 4 * 2 * 2  # float32, both matrices, up and down
     return exchanges, rows * row_bytes + epochs * replicas * vocab * row_bytes
 

@@ -13,8 +13,9 @@ def test_a_tiny_runs_exchanges_and_bytes_by_hand():
     # 1000 tokens in rounds of 500: 2 exchanges, of 2 rows then 4 (the doubling), then all 10 rows at the
     # epoch's end; each row 1 float32 in both matrices, there and back: 16 bytes
     assert estimate(1000, 10, 1, 1, 1, 500, 2) == (2, (2 + 4) * 16 + 10 * 16)
-    # two replicas: rounds of 250 tokens, 2 each: 4 exchanges (2, 4, 2, 8 rows), both replicas' epoch ends
-    assert estimate(1000, 10, 1, 1, 2, 500, 2) == (4, (2 + 4 + 2 + 8) * 16 + 2 * 10 * 16)
+    # two replicas: rounds of 250 tokens, 2 each: 4 exchanges (2 then 4 rows each: a replica's own count),
+    # both replicas' epoch ends
+    assert estimate(1000, 10, 1, 1, 2, 500, 2) == (4, 2 * (2 + 4) * 16 + 2 * 10 * 16)
 
 
 def test_the_table():
