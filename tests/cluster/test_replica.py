@@ -112,3 +112,33 @@ def test_the_driver_takes_a_replicas_rounds_in_order_whichever_ray_wait_names(tm
         outs.append(run.train(str(out), vocab, None, 0.0, 0.0, "layout", 1).vectors)
     assert np.abs(outs[0]).max() > 0
     np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_each_replicas_exchanges_double_on_its_own_count(tmp_path):
+    # with one count for all, the replicas' turns interleave and one of two would take only the first rows
+    from streamnlp.cluster.word2vec import Rounds, _vocab, split, sync_size
+    shares = split(discover([SAMPLE]), 2)
+    cfg = make_config(Word2VecConfig, {"dim": 8, "epochs": 1, "threads": 1, "seed": 2, "sync_tokens": 3000,
+                                       "sync_rows": 4})
+    asked = [[], []]
+
+    class Recording(FakeActor):
+        def __getattr__(self, name):
+            call = super().__getattr__(name)
+            if name != "train_round":
+                return call
+
+            class Call:
+                @staticmethod
+                def remote(*args):
+                    asked[self.replica.index].append(args[-1])  # the rows it is to hand over
+                    return call.remote(*args)
+            return Call()
+
+    run = Rounds(FakeRay(False), cfg, [Recording(Replica(i, 1)) for i in range(2)], str(tmp_path / "checkpoints"))
+    run.place()
+    vocab = _vocab(run, shares, cfg, str(tmp_path), None)
+    run.start(vocab, shares, 1500)
+    run.train(str(tmp_path), vocab, None, 0.0, 0.0, "layout", 1)
+    for ks in asked:
+        assert len(ks) >= 4 and ks == [sync_size(n, 4, len(vocab)) for n in range(1, len(ks) + 1)], ks
