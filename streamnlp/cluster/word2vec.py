@@ -6,8 +6,8 @@ A round is --sync-tokens of text in all (each replica trains 1/R of it; fewer to
 keep what the replicas train apart between two syncs the same: at 8 replicas of 64k tokens skip-gram on
 realtext diverged, of 16k it kept one replica's analogy). Rounds run without a barrier: when a replica ends
 one, the driver adds its change to the first --sync-rows rows (twice as many at every second exchange of that
-replica and so on: Intel's pWord2Vec's schedule) into its own copy at once (RoundSync: the MEAN_ROWS most frequent words'
-rows take the change over the replicas moving them, the mean; the others all of it, the sum), and the
+replica and so on: Intel's pWord2Vec's schedule) into its own copy at once (RoundSync: the MEAN_ROWS most
+frequent words' rows take the change over the replicas moving them, the mean; the others all of it, the sum), and the
 replica takes those rows with a later round while the others train on. At each epoch's end (and at a
 checkpoint, when every replica has ended its round) every row is combined by the same rule (Combine). The
 learning rate decays with the tokens all replicas have trained. A replica that dies ends the run with one
@@ -102,20 +102,21 @@ def split(shards: list[Shard], n: int, column: str = "text") -> list[list[Shard]
     it. Whole shards alone left two replicas of realtext's nine files 3.92M and 4.48M tokens (the slower one's
     14% more was every epoch's wait). A share left empty (too few shards that can be cut) is an error."""
     shards = [s for s in shards if s.size > 0]
-    sizes = [text_bytes(s) for s in shards]
+    sizes = [text_bytes(s) or float(s.size) for s in shards]
     total = sum(sizes)
     shares: list[list[Shard]] = [[] for _ in range(n)]
     done = 0.0
     for shard, size in zip(shards, sizes):
         lo, done = done, done + size
+        # the shares its first and its last byte fall in (share r ends at total * (r + 1) / n)
         first, last = (min(int(x * n / total), n - 1) for x in (lo, done - 1e-9 * total))
-        pieces = cut(shard, [(total * r / n - lo) / size for r in range(first + 1, last + 1)], column) \
+        parts = cut(shard, [(total * r / n - lo) / size for r in range(first + 1, last + 1)], column) \
             if last > first else None
-        if pieces is None:
+        if parts is None:
             shares[min(int((lo + done) / 2 * n / total), n - 1)].append(shard)
         else:
-            for r, piece in zip(range(first, last + 1), pieces):
-                shares[r].append(piece)
+            for r, part in zip(range(first, last + 1), parts):
+                shares[r].append(part)
     if not all(shares):
         raise UserError(f"--replicas {n}: the corpus's {len(shards)} shards cannot be shared among {n} replicas "
                         "(compressed or Arrow files are read whole); use fewer replicas")
@@ -174,9 +175,8 @@ class Rounds:
             self.broadcast()
         else:
             self.base = tuple(w[:, :cfg.dim].copy() for w in init_weights(len(vocab), cfg.dim, cfg.seed))
-            state = {"epoch": 0, "rounds": [0] * len(self.replicas), "pos": 0.0, "syncs": [0] * len(self.replicas),
-                     "loss": 0.0,
-                     "pairs": 0, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
+            state = {"epoch": 0, "rounds": [0] * len(self.replicas), "syncs": [0] * len(self.replicas), "pos": 0.0,
+                     "loss": 0.0, "pairs": 0, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
         upgrade(state, [i["rounds"] for i in self.info])
         earlier = state["train_seconds"]
@@ -312,9 +312,9 @@ def upgrade(state: dict, ends: list[int]) -> None:
 
 
 def sync_size(n: int, sync_rows: int, rows: int) -> int:
-    """Rows a replica hands over at its n-th exchange: sync_rows times 2 to the power of n's trailing zero bits (Intel's
-    pWord2Vec's schedule: the first rows every time, twice as many every second, ..., every row every 2^k-th),
-    at most all `rows`; 0 with sync_rows 0."""
+    """Rows a replica hands over at its n-th exchange: sync_rows times 2 to the power of n's trailing zero bits
+    (Intel's pWord2Vec's schedule: the first rows every time, twice as many every second, ..., every row every
+    2^k-th), at most all `rows`; 0 with sync_rows 0."""
     zeros = (n & -n).bit_length() - 1
     return min(sync_rows << zeros, rows) if sync_rows else 0
 

@@ -170,8 +170,8 @@ def pieces(shard: Shard, piece_bytes: int) -> list[Shard]:
 
 def text_bytes(shard: Shard) -> float:
     """About how many bytes of text a shard (or piece) holds, to share a corpus out by: a Parquet file's
-    uncompressed size from its footer (its compression varies: realtext's nine files of a million words each
-    are 1.3-2.4 MB), a text or JSON Lines piece's bytes, any other file's size."""
+    uncompressed size from its footer (its compression varies: realtext's eight files of a million words each
+    are 1.9-2.4 MB), a text or JSON Lines piece's bytes, any other file's size."""
     if shard.fmt == "parquet":
         meta = _parquet_meta(shard)
         if meta is not None:
