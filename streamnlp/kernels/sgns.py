@@ -353,10 +353,10 @@ def pull_hot(syn0, syn1, base0, base1, hot, hot_out, off, b):
 
 
 @njit(**JIT)
-def push_hot(syn0, syn1, base0, base1, hot, hot_out, off, b):
+def push_hot(syn0, syn1, base0, base1, hot, hot_out, out_share, off, b):
     """Add this thread's change to the hot rows (its copies at rows off.., minus their starting
-    values at rows b.. of base0/base1) to the shared rows: syn0's rows 0..hot-1, syn1's 0..hot_out-1.
-    Then restart the copies from the shared rows' current values.
+    values at rows b.. of base0/base1) to the shared rows: syn0's rows 0..hot-1, syn1's 0..hot_out-1 (their
+    change times out_share). Then restart the copies from the shared rows' current values.
 
     k threads that start from the same row and each move it a fraction f of the way to where their data
     pulls it move it k*f in all; where f nears 1 the sum overshoots k-fold and, for k > 2, grows. Output
@@ -365,16 +365,22 @@ def push_hot(syn0, syn1, base0, base1, hot, hot_out, off, b):
     (hot_out = 0): summed input rows stayed bounded at k = 16 when synced every HOT_SYNC_CENTERS / k
     centers (tools/hot_rows_emulator.py). Copying both, 4 threads degraded skip-gram and 8 and 16 made
     NaN of it on 16 cores. Called every few thousand centers: not inlined, but each loop written for one
-    case (a `push` test inside the row loop ran 2-thread skip-gram 20% slower)."""
-    _push_rows(syn0, base0, hot, off, b)
-    _push_rows(syn1, base1, hot_out, off, b)
+    case (a `push` test inside the row loop ran 2-thread skip-gram 20% slower).
+
+    Under hierarchical softmax the output rows copied are the tree's top nodes, which every path (or most)
+    crosses: f is near 1 for each of them, so the caller passes out_share = 1/k, the threads' mean, as the
+    replicas on Ray take the frequent rows' (realtext, 2 threads, seeds 1-3: skip-gram's analogy 0.2435
+    against 0.2245-0.2318 with the sum, CBOW's 0.2013 against 0.188-0.195; under negative sampling the mean
+    cost skip-gram 0.012, so there it is 1)."""
+    _push_rows(syn0, base0, hot, off, b, np.float32(1.0))
+    _push_rows(syn1, base1, hot_out, off, b, out_share)
 
 
 @njit(**JIT)
-def _push_rows(syn, base, n, off, b):
+def _push_rows(syn, base, n, off, b, share):
     for w in range(n):
         for d in range(syn.shape[1]):
-            v = syn[w, d] + (syn[off + w, d] - base[b + w, d])
+            v = syn[w, d] + (syn[off + w, d] - base[b + w, d]) * share
             syn[w, d] = v
             syn[off + w, d] = v
             base[b + w, d] = v
@@ -397,8 +403,9 @@ NO_SKIP = np.float32(np.inf)
 
 # A block's settings: the sampling (subsample, window, negative), the learning-rate schedule (alpha0
 # decaying over `total` tokens from the block's position pos0), the random streams (seed, epoch, block),
-# and the hot rows (n_words, hot, hot_out, hot_every).
-Step = namedtuple("Step", "subsample window negative alpha0 pos0 total seed epoch block n_words hot hot_out hot_every")
+# and the hot rows (n_words, hot, hot_out, hot_every, out_share).
+Step = namedtuple("Step", "subsample window negative alpha0 pos0 total seed epoch block n_words hot hot_out "
+                         "hot_every out_share")
 
 
 def variant(sg: bool, shared: bool, hs: bool = False) -> int:
@@ -445,7 +452,7 @@ def _make_worker(kind: int):
         (6.6 s as it is).
         """
         (subsample, window, negative, alpha0, pos0, total, seed, epoch, block, n_words, hot, hot_out,
-         hot_every) = step
+         hot_every, out_share) = step
         n_sub = subs.shape[0] - 1
         D = syn0.shape[1]
         tracing = trace.shape[0] > 0
@@ -489,7 +496,7 @@ def _make_worker(kind: int):
                     if hot > 0:
                         since += 1
                         if since == hot_every:
-                            push_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot)
+                            push_hot(syn0, syn1, base0, base1, hot, hot_out, out_share, off, tid * hot)
                             since = 0
                     cur = i & 1
                     if i + 1 < n:
@@ -546,7 +553,7 @@ def _make_worker(kind: int):
                             r = ctx[base + a]
                             for d in range(D):
                                 syn0[r, d] += grad[0, d]
-            push_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot)
+            push_hot(syn0, syn1, base0, base1, hot, hot_out, out_share, off, tid * hot)
             losses[b] = loss
             pairs[b] = npairs
 

@@ -157,7 +157,7 @@ def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, sm
     only the input rows are copied (as with more than two threads); the trace still names words, not
     copy rows."""
     if plan != "as run":
-        monkeypatch.setattr(w2v, "hot_copies", lambda hot, k: (hot if plan[0] == "s" else 0, 7))
+        monkeypatch.setattr(w2v, "hot_copies", lambda hot, k, hs: (hot if plan[0] == "s" else 0, 7, np.float32(1)))
     cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=5)
     shards = discover([small_corpus])
     vocab = build_vocab(shards, cfg)
@@ -181,20 +181,23 @@ def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, sm
     assert not np.allclose(out[0][1], 0)
 
 
-@pytest.mark.parametrize("push, hot_out", [(True, 3), (True, 2), (False, 3)])
-def test_push_hot_adds_the_copies_change_to_what_others_wrote_and_reloads_them(push, hot_out):
+@pytest.mark.parametrize("push, hot_out, share", [(True, 3, 1.0), (True, 2, 1.0), (True, 3, 0.5), (False, 3, 1.0)])
+def test_push_hot_adds_the_copies_change_to_what_others_wrote_and_reloads_them(push, hot_out, share):
     """Rows 0..2 shared, a thread's copies at rows 6..8 with their starting values at rows 1..3 of
     base; the shared rows moved meanwhile (another thread's sync), so copies, base and shared all differ.
-    syn1 syncs only its first hot_out rows."""
+    syn1 syncs only its first hot_out rows, taking `share` of the copies' change (1/2: two threads' mean)."""
     rng = np.random.default_rng(0)
     syn0, syn1 = (rng.standard_normal((9, 4)).astype(np.float32) for _ in range(2))
     base0, base1 = (rng.standard_normal((5, 4)).astype(np.float32) for _ in range(2))
     want = []
-    for syn, base, n in ((syn0, base0, 3), (syn1, base1, hot_out)):
-        synced = syn[:n] + (syn[6:6 + n] - base[1:1 + n]) if push else syn[:n].copy()
+    for syn, base, n, part in ((syn0, base0, 3, 1.0), (syn1, base1, hot_out, share)):
+        synced = syn[:n] + (syn[6:6 + n] - base[1:1 + n]) * np.float32(part) if push else syn[:n].copy()
         untouched = [syn[3:6].copy(), syn[n:3].copy(), syn[6 + n:9].copy(), base[[0, 4]].copy(), base[1 + n:4].copy()]
         want.append((n, synced, untouched))
-    (push_hot if push else pull_hot)(syn0, syn1, base0, base1, 3, hot_out, 6, 1)
+    if push:
+        push_hot(syn0, syn1, base0, base1, 3, hot_out, np.float32(share), 6, 1)
+    else:
+        pull_hot(syn0, syn1, base0, base1, 3, hot_out, 6, 1)
     for (n, synced, untouched), syn, base in zip(want, (syn0, syn1), (base0, base1)):
         assert np.allclose(syn[:n], synced, atol=1e-6)
         assert np.array_equal(syn[6:6 + n], syn[:n]) and np.array_equal(base[1:1 + n], syn[:n])

@@ -121,4 +121,6 @@ def test_hot_rows_default_to_skip_gram_at_two_threads_only():
 
 
 def test_more_than_two_units_at_once_copy_input_rows_only_and_sync_more_often():
-    assert [hot_copies(256, k) for k in (1, 2, 3, 16)] == [(256, 4096), (256, 2048), (0, 1365), (0, 256)]
+    assert [hot_copies(256, k) for k in (1, 2, 3, 16)] == [(256, 4096, 1), (256, 2048, 1), (0, 1365, 1), (0, 256, 1)]
+    # under hierarchical softmax the copied output rows (the tree's top nodes) take the units' mean change
+    assert [hot_copies(256, k, hs=True)[2] for k in (1, 2)] == [1, 0.5]
