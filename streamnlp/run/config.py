@@ -124,8 +124,9 @@ class Word2VecConfig(RunConfig):
     replicas: int | None = opt(None, "with --ray: training replicas, each on its share of the corpus with its own "
                                      "copy of the weights (default: one per node)", type=int, lo=1, hi=4096)
     sync_rows: int = opt(1024, "with --ray: rows of the most frequent words that the replicas combine at every "
-                               "sync, twice as many every second sync and so on (pWord2Vec's schedule; 0: combine "
-                               "only at each epoch's end); every row is combined at each epoch's end", lo=0)
+                               "sync, twice as many at every second sync of a replica and so on (pWord2Vec's "
+                               "schedule; 0: combine only at each epoch's end); every row is combined at each "
+                               "epoch's end", lo=0)
     sync_tokens: int = opt(1 << 17, "with --ray: tokens all replicas train between two syncs (each trains its "
                                     "share of them)", lo=1024)
 
