@@ -6,7 +6,7 @@ output folder each time), timed by wall clock, with its peak RSS sampled by psut
 results.json, results.md (a table) and scaling.png (throughput vs threads, ideal linear line, peers).
 
 usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
-                      [--models sg,cbow,glove,glove:512,vocab,phrases,cooccur:64,lm-gru]
+                      [--models sg,cbow,glove,glove:512,vocab,phrases,cooccur:64,lm-gru,ray:2] [--ray auto]
                       [--peers gensim,word2vec,fasttext,torch]
                       [--dim 100] [--min-count 5] [--hs] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR]
                       [--lm-sampled 0]
@@ -19,7 +19,9 @@ tokens/s over torch's). The word2vec peer is the original C tool (`pip install w
 fasttext is fastText's own trainer (`pip install fasttext-wheel`), on words only.
 For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick GloVe is measured against.
 cooccur:MB measures GloVe's counting pass alone with --memory MB (peak RSS over the RSS before it); glove:MB
-a whole GloVe run with --memory MB, its peak RSS against 1.1 x MB plus the model's matrices.
+a whole GloVe run with --memory MB, its peak RSS against 1.1 x MB plus the model's matrices. ray:R is skip-gram as
+R replicas of threads / R threads each on the Ray cluster --ray names (auto: the one `ray start --head` started),
+against the local run at the same threads (the "local" row: its wall time over the replicas' is their ratio).
 """
 from __future__ import annotations
 
@@ -148,7 +150,11 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
         return {**r, "tokens": m["tokens"], "compile_seconds": m["compile_seconds"], "rate": m["tokens_per_s"],
                 "valid_ppl": m["valid_perplexity"]}
     memory = model.partition(":")[2] if model.startswith("glove:") else ""  # glove:MB, GloVe with --memory MB
-    if model == "glove" or memory:
+    replicas = int(model.partition(":")[2]) if model.startswith("ray:") else 0  # ray:R, skip-gram's replicas
+    if replicas:
+        flags = ["word2vec", "--model", "sg", "--epochs", str(a.epochs), "--ray", a.ray, "--replicas", str(replicas)]
+        threads = max(1, threads // replicas)
+    elif model == "glove" or memory:
         flags = ["glove", "--window", "10", "--x-max", str(a.x_max), "--epochs", str(a.glove_epochs),
                  *(["--memory", memory] if memory else [])]
     else:
@@ -158,7 +164,8 @@ def run_streamnlp(a, model: str, threads: int, work: str) -> dict:
                  "--threads", str(threads), "--dim", str(a.dim), "--min-count", str(a.min_count), "--no-write-text"])
     m = json.load(open(os.path.join(out, "metrics.json")))
     r.update({k: m[k] for k in ("tokens", "seconds", "compile_seconds", "count_seconds", "train_seconds",
-                                "vocab_seconds", "encode_seconds", "write_seconds") if k in m}, **quality(out))
+                                "vocab_seconds", "encode_seconds", "write_seconds", "replicas", "threads_per_replica")
+              if k in m}, **quality(out))
     if memory:  # the promise: peak RSS within 10% of --memory plus the model's matrices (W, C, their sums, biases)
         matrices = 4 * m["vocab_size"] * (a.dim + 1) * 4 / 2**20
         r.update(memory_mb=float(memory), matrices_mb=round(matrices, 1),
@@ -178,6 +185,8 @@ def peers_for(model: str, peers: list[str]) -> list[tuple[str, object]]:
     tool and fastText for sg and cbow, torch for LMs."""
     if model.startswith(("cooccur", "glove:")):
         return []
+    if model.startswith("ray:"):
+        return [("local", lambda a, model, threads, work: run_streamnlp(a, "sg", threads, work))]
     if model.startswith("lm-"):
         return [("torch", run_torch)] if "torch" in peers else []
     runs = [("gensim", run_gensim)] if "gensim" in peers else []
@@ -407,6 +416,7 @@ def main() -> None:
     ap.add_argument("--hs", action="store_true", help="sg / cbow with hierarchical softmax alone (--hs --negative 0; "
                                                       "gensim's hs=1, negative=0)")
     ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--ray", default="auto", help="the cluster the ray:R runs use (auto, an address, local:N)")
     ap.add_argument("--glove-epochs", type=int, default=15)
     ap.add_argument("--x-max", type=float, default=10.0, help="GloVe's x_max")
     ap.add_argument("--lm-valid", help="validation corpus folder for the lm-gru / lm-rnn runs")

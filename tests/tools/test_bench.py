@@ -172,3 +172,16 @@ def test_bench_tasks_without_the_task_data_or_a_corpus_are_notes(tmp_path):
     res = subprocess.run([sys.executable, "tools/bench.py", "--models", "sg", "--out", str(out)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "--corpus is required" in res.stderr
+
+
+def test_bench_times_replicas_on_a_cluster_beside_the_local_run(tmp_path, ray_cluster):
+    out = tmp_path / "bench"
+    res = subprocess.run([sys.executable, "tools/bench.py", "--corpus", SAMPLE, "--threads", "2", "--epochs", "1",
+                          "--models", "ray:2", "--ray", ray_cluster, "--dim", "16", "--out", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    runs = {r["tool"]: r for r in json.load(open(out / "results.json"))["runs"]}
+    assert set(runs) == {"streamnlp", "local"} and all(r["model"] == "ray:2" for r in runs.values())
+    ours = runs["streamnlp"]
+    assert (ours["replicas"], ours["threads_per_replica"]) == (2, 1) and ours["analogy"] > 0.2  # 2 threads in all
+    assert runs["streamnlp"]["vs_local"] == round(runs["local"]["wall_seconds"] / runs["streamnlp"]["wall_seconds"], 2)
