@@ -182,7 +182,7 @@ def run_torch(a, model: str, threads: int, work: str) -> dict:
 
 def peers_for(model: str, peers: list[str]) -> list[tuple[str, object]]:
     """The peer runs that fit a model: gensim for word vectors (its skip-gram for glove), the word2vec C
-    tool and fastText for sg and cbow, torch for LMs."""
+    tool and fastText for sg and cbow, torch for LMs, our own local run for ray:R."""
     if model.startswith(("cooccur", "glove:")):
         return []
     if model.startswith("ray:"):
