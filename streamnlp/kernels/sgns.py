@@ -370,7 +370,7 @@ def push_hot(syn0, syn1, base0, base1, hot, hot_out, out_share, off, b):
     Under hierarchical softmax the output rows copied are the tree's top nodes, which every path (or most)
     crosses: f is near 1 for each of them, so the caller passes out_share = 1/k, the threads' mean, as the
     replicas on Ray take the frequent rows' (realtext, 2 threads, seeds 1-3: skip-gram's analogy 0.246-0.250
-    against 0.2245-0.2318 with the sum, CBOW's 0.203-0.208 against 0.188-0.199; under negative sampling the
+    against 0.2245-0.2318 with the sum, CBOW's 0.200-0.208 against 0.188-0.199; under negative sampling the
     mean cost skip-gram 0.012, so there it is 1)."""
     _push_rows(syn0, base0, hot, off, b, np.float32(1.0))
     _push_rows(syn1, base1, hot_out, off, b, out_share)
