@@ -72,9 +72,9 @@ class Replica:
             shutil.rmtree(self.codes, ignore_errors=True)
         self.compiling()
         encode_seconds = time.perf_counter() - t0
-        # updates the MEAN_ROWS frequent rows took since they were last synced: input rows their word's
-        # occurrences, output rows every token trained (each is a noise word's row): which replicas moved them
-        self.since = np.zeros((2, MEAN_ROWS), np.int64)
+        # which of the MEAN_ROWS frequent rows took an update since they were last synced: an input row when its
+        # word occurred, every output row when any token trained (each is a noise word's row)
+        self.moved = np.zeros((2, MEAN_ROWS), bool)
         self.plan: list[tuple[int, int, int]] = []  # (step, first sentence, end sentence) per round
         self.schedule = Schedule(self.corpus, cfg.effective_regions())
         for step, _, offsets in self.schedule.iter_steps():
@@ -104,8 +104,8 @@ class Replica:
         with thread_limits(self.threads):
             loss, pairs = self.trainer.block(epoch, (self.index << 32) | r, 0, ids, offsets,
                                              schedule=(pos / active, total / active))
-        self.since[0] += np.bincount(ids[ids < MEAN_ROWS], minlength=MEAN_ROWS)
-        self.since[1] += len(ids)
+        self.moved[0, ids[ids < MEAN_ROWS]] = True
+        self.moved[1] |= len(ids) > 0
         out = {"loss": loss, "pairs": pairs, "tokens": len(ids), "seconds": time.perf_counter() - t0,
                "changes": None}
         if k:
@@ -137,8 +137,8 @@ class Replica:
         for w, last in zip((self.trainer.syn0, self.trainer.syn1), self.synced):
             out.append(w[:k, :d] - last[:k])
             last[:k] = w[:k, :d]
-        moved = self.since[:, :k] > 0
-        self.since[:, :k] = 0
+        moved = self.moved[:, :k].copy()
+        self.moved[:, :k] = False
         return out[0], out[1], moved
 
     def _piece(self, step: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
