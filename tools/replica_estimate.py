@@ -7,7 +7,7 @@ Every exchange moves a replica's change to the first k rows of both matrices to 
 the driver, so its throughput (--driver-gbps: memory copies on one machine, its network link across machines)
 bounds the syncs. Prints a Markdown table: replicas x threads, exchanges, GB moved, training seconds (corpus
 tokens x epochs / (replicas x threads x per-thread words/s), threads scaling perfectly within a replica), sync
-seconds at the driver's throughput, and the larger of the two.
+seconds at each of the driver's throughputs.
 
 usage: tools/replica_estimate.py --tokens 8666946 --vocab 50939 --words-per-s 1.36e6
                                  [--layouts 2x1,16x1,2x8,4x16] [--driver-gbps 2,1.25] [--dim 100] [--epochs 5]
@@ -21,6 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from streamnlp.cluster.word2vec import sync_size  # noqa: E402
+from streamnlp.run.config import Word2VecConfig  # noqa: E402
 
 
 def estimate(tokens: int, vocab: int, dim: int, epochs: int, replicas: int, sync_tokens: int,
@@ -42,10 +43,11 @@ def main() -> None:
     ap.add_argument("--words-per-s", type=float, required=True, help="one 1-thread replica's measured words/s")
     ap.add_argument("--layouts", default="2x1,16x1,2x8,4x16", help="replicas x threads each")
     ap.add_argument("--driver-gbps", default="2,1.25", help="GB/s through the driver (copies; a 10 Gb/s link)")
-    ap.add_argument("--dim", type=int, default=100)
-    ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--sync-tokens", type=int, default=1 << 17)
-    ap.add_argument("--sync-rows", type=int, default=1024)
+    run = Word2VecConfig()  # a run's defaults
+    ap.add_argument("--dim", type=int, default=run.dim)
+    ap.add_argument("--epochs", type=int, default=run.epochs)
+    ap.add_argument("--sync-tokens", type=int, default=run.sync_tokens)
+    ap.add_argument("--sync-rows", type=int, default=run.sync_rows)
     a = ap.parse_args()
     rates = [float(x) for x in a.driver_gbps.split(",")]
     print("| replicas x threads | exchanges | GB moved | training s | " +
