@@ -142,3 +142,19 @@ def test_local_n_starts_its_own_cluster_beside_one_already_running(ray_cluster, 
                          env={**os.environ, "RAY_AUTH_MODE": "disabled"})
     assert res.returncode == 0, res.stderr[-2000:]
     assert (tmp_path / "v" / "vocab.tsv").exists()
+
+
+def test_more_replicas_than_the_corpus_can_be_shared_among_is_one_line(ray_cluster, tmp_path):
+    import pyarrow as pa
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("a.txt.gz", "b.txt.gz"):  # compressed files are read whole: two shares at most
+        with pa.CompressedOutputStream(str(corpus / name), "gzip") as f:
+            f.write(("\n".join(random_rows(300, seed=1)) + "\n").encode())
+    res = subprocess.run([sys.executable, "-m", "streamnlp", "word2vec", str(corpus), "--out", str(tmp_path / "run"),
+                          "--ray", ray_cluster, "--replicas", "3"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=300)
+    lines = [ln for ln in res.stderr.strip().splitlines() if ln.startswith("stream-train")]
+    assert res.returncode == 2 and len(lines) == 1, res.stderr[-2000:]
+    assert "--replicas 3: the corpus's 2 shards cannot be shared among 3 replicas" in lines[0]
+    assert "use fewer replicas" in lines[0]
