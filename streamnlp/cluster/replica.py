@@ -21,6 +21,7 @@ from ..data.codes import fresh_folder
 from ..data.encode import encode_corpus
 from ..data.shards import Shard
 from ..data.vocab import Counts, Vocab, count_units
+from ..kernels.rows import add_to_both, hand_over, take_over
 from ..run.config import Word2VecConfig, make_config
 from ..run.threads import in_background, thread_limits
 from ..train.regions import Schedule, interleave
@@ -91,26 +92,28 @@ class Replica:
         self._step: tuple[int, np.ndarray, np.ndarray] | None = None
         return {"tokens": self.corpus.n_tokens, "rounds": len(self.plan), "encode_seconds": encode_seconds}
 
-    def train_round(self, epoch: int, r: int, pos: float, active: int, total: float,
-                    rows: tuple[int, np.ndarray, np.ndarray] | None, k: int) -> dict[str, Any]:
+    def train_round(self, g: int, pos: float, active: int, total: float,
+                    rows: tuple[int, np.ndarray, np.ndarray] | None, k: int, sample: bool) -> dict[str, Any]:
         """Take the driver's rows (as they stood once it held this replica's change of round rows[0]), then
-        train round r of this replica's epoch with the learning rate where `pos` of `total` tokens stand,
-        `active` replicas training at once. Returns the round's loss, pairs, tokens and seconds, and this
-        replica's change to its first k rows since they were last synced (changes)."""
+        train round g (counted over all epochs: round g % rounds of epoch g // rounds) with the learning rate
+        where `pos` of `total` tokens stand, `active` replicas training at once. Returns the round's loss,
+        pairs, tokens and seconds, this replica's change to its first k rows since they were last synced
+        (changes), and if `sample` its model's loss on its sample (sample_loss) after the round."""
         if rows is not None:
             self.take_rows(*rows)
         t0 = time.perf_counter()
+        epoch, r = divmod(g, len(self.plan))
         ids, offsets = self._piece(*self.plan[r])
-        with thread_limits(self.threads):
-            loss, pairs = self.trainer.block(epoch, (self.index << 32) | r, 0, ids, offsets,
-                                             schedule=(pos / active, total / active))
+        # (no thread_limits: the trainer takes at most its threads, and entering it took 0.9 ms a round)
+        loss, pairs = self.trainer.block(epoch, (self.index << 32) | r, 0, ids, offsets,
+                                         schedule=(pos / active, total / active))
         self.moved[0, ids[ids < MEAN_ROWS]] = True
         self.moved[1] |= len(ids) > 0
         out = {"loss": loss, "pairs": pairs, "tokens": len(ids), "seconds": time.perf_counter() - t0,
-               "changes": None}
+               "changes": None, "sample_loss": self.sample_loss() if sample else None}
         if k:
             out["changes"] = self.changes(k)
-            self.sent.append((r, *out["changes"][:2]))
+            self.sent.append((g, *out["changes"][:2]))
         return out
 
     def take_rows(self, upto: int, syn0: np.ndarray, syn1: np.ndarray) -> None:
@@ -120,23 +123,19 @@ class Replica:
         over yet (a row past the last change's k) stays on top."""
         self.sent = [s for s in self.sent if s[0] > upto]
         for m, (w, last, rows) in enumerate(zip((self.trainer.syn0, self.trainer.syn1), self.synced, (syn0, syn1))):
-            n = len(rows)
-            moved = w[:n, :self.cfg.dim] - last[:n]
-            last[:n] = rows
+            take_over(w, last, rows)
             for sent in self.sent:
-                change = sent[1 + m][:n]
-                last[:len(change)] += change
-            w[:n, :self.cfg.dim] = last[:n] + moved
+                change = sent[1 + m][:len(rows)]
+                add_to_both(w, last, change)
 
     def changes(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """How far the first k rows of both matrices moved since they were last synced, and which of the
         frequent ones among them (moved[m, row], row < MEAN_ROWS) took updates; from here on they count as
         synced (the driver holds the change)."""
-        d = self.cfg.dim
         out = []
         for w, last in zip((self.trainer.syn0, self.trainer.syn1), self.synced):
-            out.append(w[:k, :d] - last[:k])
-            last[:k] = w[:k, :d]
+            out.append(np.empty((k, last.shape[1]), np.float32))
+            hand_over(w, last, out[-1])
         moved = self.moved[:, :k].copy()
         self.moved[:, :k] = False
         return out[0], out[1], moved
@@ -152,9 +151,11 @@ class Replica:
         self.sent = []
         self.take_rows(-1, *weights)
 
-    def sample_loss(self) -> float:
-        with thread_limits(self.threads):
-            return self.trainer.sample_loss(*loss_sample(self.corpus))
+    def sample_loss(self, weights: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+        """The model's loss on this replica's sample (word2vec.loss_sample): its own, or `weights` set first."""
+        if weights is not None:
+            self.set_weights(weights)
+        return self.trainer.sample_loss(*loss_sample(self.corpus))
 
     def close(self) -> None:
         if hasattr(self, "corpus"):

@@ -7,12 +7,14 @@ keep what the replicas train apart between two syncs the same: at 8 replicas of 
 realtext diverged, of 16k it kept one replica's analogy). Rounds run without a barrier: when a replica ends
 one, the driver adds its change to the first --sync-rows rows (twice as many at every second exchange of that
 replica and so on: Intel's pWord2Vec's schedule) into its own copy at once (RoundSync: the MEAN_ROWS most
-frequent words' rows take the change over the replicas moving them, the mean; the others all of it, the sum), and the
-replica takes those rows with a later round while the others train on. At each epoch's end (and at a
-checkpoint, when every replica has ended its round) every row is combined by the same rule (Combine). The
-learning rate decays with the tokens all replicas have trained. A replica that dies ends the run with one
-line naming its node (the last checkpoint resumes it with --resume); the driver writes what a local run
-writes.
+frequent words' rows take the change over the replicas moving them, the mean; the others all of it, the sum),
+and the replica takes those rows with a later round while the others train on. A replica's last round of an epoch
+hands over every row, again without a barrier (waiting for the slowest replica, combining and sending every row
+at each epoch's end took 8% of a run on realtext, 2 replicas); only a checkpoint (when every replica has ended
+its round) combines every row at once (Combine), and --sync-rows 0 (the control: rows combined only at each
+epoch's end) waits there. The learning rate decays with the tokens all replicas have trained. A replica that
+dies ends the run with one line naming its node (the last checkpoint resumes it with --resume); the driver
+writes what a local run writes.
 """
 from __future__ import annotations
 
@@ -168,35 +170,39 @@ class Rounds:
 
     def train(self, out: str, vocab: Vocab, saved: Any, t_start: float, vocab_seconds: float, layout: str,
               threads: int) -> KeyedVectors:
-        cfg, start_seconds = self.cfg, self.start_seconds
+        cfg, start_seconds, n = self.cfg, self.start_seconds, len(self.replicas)
         n_tokens = sum(i["tokens"] for i in self.info)
         total = float(cfg.epochs * n_tokens)
+        self.ends = [i["rounds"] for i in self.info]  # each replica's rounds per epoch
         if saved is not None:
             arrays, state = saved
             self.base = (arrays["syn0"], arrays["syn1"])
             self.broadcast()
         else:
             self.base = tuple(w[:, :cfg.dim].copy() for w in init_weights(len(vocab), cfg.dim, cfg.seed))
-            state = {"epoch": 0, "rounds": [0] * len(self.replicas), "syncs": [0] * len(self.replicas), "pos": 0.0,
-                     "loss": 0.0, "pairs": 0, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
+            state = {"epoch": 0, "done": [0] * n, "syncs": [0] * n, "pos": 0.0, "loss": [0.0] * cfg.epochs,
+                     "pairs": [0] * cfg.epochs, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
-        upgrade(state, [i["rounds"] for i in self.info])
+        upgrade(state, self.ends, cfg.epochs)
         earlier = state["train_seconds"]
         self.per_replica = [{"tokens": 0, "seconds": 0.0} for _ in self.replicas]
         self.sync_seconds = 0.0
+        self.n_rounds = sum(self.ends)
         with stop_requests() as stop:
             ckpt = checkpoint.Periodic(cfg.checkpoint_every, lambda epoch, r: self.save(state, epoch, r), stop,
                                        lambda epoch, r: at_position(epoch, cfg.epochs, r, self.n_rounds, "rounds"))
-            self.n_rounds = sum(i["rounds"] for i in self.info)
-            for epoch in range(state["epoch"], cfg.epochs):
-                self.epoch(epoch, state, total, ckpt)
-                t1 = time.perf_counter()
-                self.average()
-                self.sync_seconds += time.perf_counter() - t1
-                state["epoch_loss"].append(round(self.get([self.replicas[0].sample_loss.remote()])[0], 6))
-                state["train_loss"].append(round(state["loss"] / max(state["pairs"], 1), 6))
-                state["epoch"], state["rounds"], state["loss"], state["pairs"] = epoch + 1, [0] * len(self.replicas), \
-                    0.0, 0
+            if cfg.sync_rows:  # every row synced at each replica's epoch end, without a barrier
+                self.rounds(state, [cfg.epochs * e for e in self.ends], total, ckpt)
+            else:  # the control: rows combined only at each epoch's end, where every replica waits for the others
+                for epoch in range(state["epoch"], cfg.epochs):
+                    self.rounds(state, [(epoch + 1) * e for e in self.ends], total, ckpt)
+                    if epoch + 1 < cfg.epochs:
+                        self.timed(self.average)
+            if not cfg.sync_rows:  # (with --sync-rows, each replica's last round handed every row over)
+                self.timed(self.average, False)
+            sampler = self.sampler()
+            state["epoch_loss"].append(round(self.get_from(sampler, self.replicas[sampler].sample_loss.remote(
+                self.ray.put(self.base))), 6))
             ckpt.end(cfg.epochs, 0, keep=cfg.keep_checkpoints)
             vectors = self.base[0]
             t_out = time.perf_counter()
@@ -207,7 +213,7 @@ class Rounds:
             done = cfg.epochs * n_tokens - (state["pos"] - sum(p["tokens"] for p in per_replica))
             metrics = {
                 "model": cfg.model, "tokens": vocab.total_tokens, "trained_tokens": n_tokens,
-                "vocab_size": len(vocab), "epochs": cfg.epochs, "replicas": len(self.replicas),
+                "vocab_size": len(vocab), "epochs": cfg.epochs, "replicas": n,
                 "threads_per_replica": threads, **rundir.run_times(seconds, train_seconds, earlier),
                 "words_per_s": round(vocab.total_tokens / n_tokens * done / seconds),
                 "vocab_seconds": round(vocab_seconds, 3), "replica_start_seconds": round(start_seconds, 3),
@@ -221,70 +227,93 @@ class Rounds:
                                  "words_per_s": round(p["tokens"] / max(p["seconds"], 1e-9))}
                                 for i, p in zip(self.info, per_replica)],
             }
-            rundir.write_run_files(out, {**to_json(cfg.resolved(threads)), "replicas": len(self.replicas)}, metrics)
+            rundir.write_run_files(out, {**to_json(cfg.resolved(threads)), "replicas": n}, metrics)
             if not cfg.keep_checkpoints:
                 rundir.drop_checkpoints(self.ckpt_dir)
         return KeyedVectors(vocab.words, vectors)
 
-    def epoch(self, epoch: int, state: dict, total: float, ckpt: checkpoint.Periodic) -> None:
-        """The epoch's rounds from state["rounds"] (each replica's rounds done) on. With 2 replicas each has two
-        rounds asked of it at a time (asked_at_once), so it never waits for the driver: the rows the driver
-        sends after a replica's round go with the round after its next (the replica adds its own change since:
-        Replica.take_rows). No replica waits for another but to checkpoint (all rounds ended first, then every
-        row combined) and at the epoch's end."""
-        done, ends = state["rounds"], [i["rounds"] for i in self.info]
-        asked, queued = list(done), asked_at_once(len(self.replicas))  # rounds asked of each replica so far
-        rows: list[Any] = [None] * len(self.replicas)  # the driver's rows for replica i's next round
-        running: dict[Any, tuple[int, int, int]] = {}  # a round's result -> (replica, round, rows it hands over)
-        self.round_sync.start([d < e for d, e in zip(done, ends)])
+    def timed(self, step: Any, *args: Any) -> None:
+        t0 = time.perf_counter()
+        step(*args)
+        self.sync_seconds += time.perf_counter() - t0
+
+    def sampler(self) -> int:
+        """The replica whose share's sample the epochs' losses are measured on: the first that has rounds."""
+        return next((i for i, e in enumerate(self.ends) if e), 0)
+
+    def rounds(self, state: dict, stop: list[int], total: float, ckpt: checkpoint.Periodic) -> None:
+        """Each replica's rounds from state["done"][i] (counted over all epochs) up to stop[i]. With 2 replicas
+        each has two rounds asked of it at a time (asked_at_once), so it never waits for the driver: the rows
+        the driver sends after a replica's round go with the round after its next (the replica adds its own
+        change since: Replica.take_rows). A replica's last round of an epoch hands over every row (with
+        --sync-rows), and the sampler replica (the first) measures its model's loss on its sample then: no
+        replica waits for another but to checkpoint (all rounds ended first, then every row combined)."""
+        cfg, done, ends, n = self.cfg, state["done"], self.ends, len(self.replicas)
+        asked, queued = list(done), asked_at_once(n)  # rounds asked of each replica so far
+        rows: list[Any] = [None] * n  # the driver's rows for replica i's next round
+        running: dict[Any, tuple[int, int]] = {}  # a round's result -> (replica, round)
+        self.round_sync.start([d < s for d, s in zip(done, stop)])
+        sampler = self.sampler()
         draining = False
         t0 = time.perf_counter()
         while True:
             for i, x in enumerate(self.replicas):
-                while not draining and asked[i] < min(ends[i], done[i] + queued):
+                while not draining and asked[i] < min(stop[i], done[i] + queued):
+                    epoch_end = (asked[i] + 1) % ends[i] == 0
                     state["syncs"][i] += 1
-                    k = sync_size(state["syncs"][i], self.cfg.sync_rows, len(self.base[0]))
-                    active = sum(d < e for d, e in zip(done, ends))
-                    ref = x.train_round.remote(epoch, asked[i], state["pos"], active, total, rows[i], k)
-                    running[ref] = (i, asked[i], k)
+                    k = len(self.base[0]) if epoch_end and cfg.sync_rows else \
+                        sync_size(state["syncs"][i], cfg.sync_rows, len(self.base[0]))
+                    active = sum(d < s for d, s in zip(done, stop))
+                    sample = epoch_end and i == sampler and asked[i] + 1 < cfg.epochs * ends[i]
+                    ref = x.train_round.remote(asked[i], state["pos"], active, total, rows[i], k, sample)
+                    running[ref] = (i, asked[i])
                     asked[i], rows[i] = asked[i] + 1, None
             if not running:
                 state["train_seconds"] += time.perf_counter() - t0
                 if not draining:
                     return
-                ckpt.tick(epoch, sum(done))  # every row combined and saved (save)
-                rows, draining, t0 = [None] * len(self.replicas), False, time.perf_counter()
+                epoch = min(d // e for d, e in zip(done, ends) if e) if any(ends) else 0
+                ckpt.tick(epoch, sum(min(max(d - epoch * e, 0), e) for d, e in zip(done, ends)))  # (save)
+                rows, draining, t0 = [None] * n, False, time.perf_counter()
                 continue
             ready = self.ray.wait(list(running), num_returns=1)[0][0]
             # a replica runs its rounds in order, so its oldest round asked has ended too: take that one first
             # (ray.wait may name a later one when both are ready)
-            ref = next(x for x, (j, r, _) in running.items() if j == running[ready][0] and r == done[j])
-            i, r, k = running.pop(ref)
+            ref = next(x for x, (j, r) in running.items() if j == running[ready][0] and r == done[j])
+            i, r = running.pop(ref)
             res = self.get_from(i, ref)
             done[i] += 1
+            epoch = r // ends[i]
             mine = self.per_replica[i]
             mine["tokens"] += res["tokens"]
             mine["seconds"] += res["seconds"]
             state["pos"] += res["tokens"]
-            state["loss"] += res["loss"]
-            state["pairs"] += res["pairs"]
+            state["loss"][epoch] += res["loss"]
+            state["pairs"][epoch] += res["pairs"]
+            if res["sample_loss"] is not None:
+                state["epoch_loss"].append(round(res["sample_loss"], 6))
             t1 = time.perf_counter()
             if res["changes"] is not None:
                 self.round_sync.add(self.base, i, *res["changes"])
-                rows[i] = (r, *(base[:k] for base in self.base))  # sent as they are when asked
-            if done[i] == ends[i]:
+                rows[i] = (r, *(base[:len(res["changes"][0])] for base in self.base))  # sent as they are when asked
+            if done[i] == stop[i]:
                 self.round_sync.finished(i)
             self.sync_seconds += time.perf_counter() - t1
+            while state["epoch"] < cfg.epochs and all(d >= (state["epoch"] + 1) * e for d, e in zip(done, ends)):
+                e = state["epoch"]  # every replica has ended epoch e
+                state["train_loss"].append(round(state["loss"][e] / max(state["pairs"][e], 1), 6))
+                state["epoch"] = e + 1
             draining = draining or ckpt.due()
 
-    def average(self) -> None:
+    def average(self, send: bool = True) -> None:
         """Every row combined (Combine), the replicas' changes fetched one at a time (the driver holds a few sums
-        of the model's size, not R models), and sent back to all of them."""
+        of the model's size, not R models), and (if `send`) sent back to all of them."""
         merge = Combine(self.base)
         for i, ref in enumerate([r.changes.remote(len(self.base[0])) for r in self.replicas]):
             merge.add(*self.get_from(i, ref))
         merge.into(self.base)
-        self.broadcast()
+        if send:
+            self.broadcast()
 
     def broadcast(self) -> None:
         """Every replica takes the averaged weights (put once)."""
@@ -292,25 +321,32 @@ class Rounds:
         self.get([r.set_weights.remote(ref) for r in self.replicas])
 
     def save(self, state: dict, epoch: int, r: int) -> str:
-        """A checkpoint after r rounds of epoch (every replica's round ended): every row combined first (the
-        replicas go on from it)."""
-        if r > 0 and epoch < self.cfg.epochs:
+        """A checkpoint once every replica's round asked has ended (epoch the earliest a replica is in, r rounds
+        of it done): every row combined first (the replicas go on from it)."""
+        if epoch < self.cfg.epochs:
             self.average()
         return checkpoint.save(self.ckpt_dir, {"syn0": self.base[0], "syn1": self.base[1]},
                                {**state, "epoch": epoch, "config": to_json(self.cfg)})
 
 
-def upgrade(state: dict, ends: list[int]) -> None:
+def upgrade(state: dict, ends: list[int], epochs: int) -> None:
     """A checkpoint's state from an older version, in today's terms: counters it lacked start at 0, the one
-    round count of the rounds with a barrier becomes each replica's (at most its rounds), and the exchanges
-    counted for all replicas are shared out among them."""
+    round count of the rounds with a barrier becomes each replica's (at most its rounds), the exchanges
+    counted for all replicas are shared out among them, the rounds done in the epoch reached count over all
+    epochs, and the epoch's loss and pairs are that epoch's of per-epoch sums."""
     for key, zero in (("syncs", 0), ("loss", 0.0), ("pairs", 0)):
         state.setdefault(key, zero)
     if isinstance(state["syncs"], int):
         state["syncs"] = [state["syncs"] // len(ends)] * len(ends)
-    if "rounds" not in state:
-        r = state.pop("round", 0)
-        state["rounds"] = [min(r, end) for end in ends]
+    if "done" not in state:
+        rounds = state.pop("rounds", None) or [state.pop("round", 0)] * len(ends)
+        state["done"] = [state["epoch"] * end + min(r, end) for r, end in zip(rounds, ends)]
+    for key in ("loss", "pairs"):
+        if not isinstance(state[key], list):
+            sums = [0 * state[key]] * epochs
+            if state["epoch"] < epochs:
+                sums[state["epoch"]] = state[key]
+            state[key] = sums
 
 
 def sync_size(n: int, sync_rows: int, rows: int) -> int:

@@ -66,15 +66,18 @@ def test_at_an_epochs_end_every_row_takes_a_rounds_rule():
         assert np.allclose(out[m][MEAN_ROWS:], base[m][MEAN_ROWS:] + total[MEAN_ROWS:], atol=1e-5)
 
 
-def test_a_checkpoint_of_the_rounds_with_a_barrier_resumes_each_replica_where_all_stood():
+def test_an_older_checkpoints_state_resumes_each_replica_where_it_stood():
     from streamnlp.cluster.word2vec import upgrade
-    state = {"epoch": 1, "round": 5, "pos": 10.0}
-    upgrade(state, [7, 4, 9])
-    assert state["rounds"] == [5, 4, 5] and "round" not in state
-    assert (state["syncs"], state["loss"], state["pairs"]) == ([0, 0, 0], 0.0, 0)
-    shared = {"rounds": [2, 3], "syncs": 8, "loss": 1.5, "pairs": 4}  # exchanges counted for all replicas
-    upgrade(shared, [7, 7])
-    assert shared == {"rounds": [2, 3], "syncs": [4, 4], "loss": 1.5, "pairs": 4}
-    now = {"rounds": [2, 3], "syncs": [5, 3], "loss": 1.5, "pairs": 4}
-    upgrade(now, [7, 7])
-    assert now == {"rounds": [2, 3], "syncs": [5, 3], "loss": 1.5, "pairs": 4}
+    state = {"epoch": 1, "round": 5, "pos": 10.0}  # the rounds with a barrier: one round count for all
+    upgrade(state, [7, 4, 9], 3)
+    assert state["done"] == [12, 8, 14] and "round" not in state
+    assert (state["syncs"], state["loss"], state["pairs"]) == ([0, 0, 0], [0.0, 0.0, 0.0], [0, 0, 0])
+    shared = {"epoch": 0, "rounds": [2, 3], "syncs": 8, "loss": 1.5, "pairs": 4}  # exchanges counted for all
+    upgrade(shared, [7, 7], 2)
+    assert shared == {"epoch": 0, "done": [2, 3], "syncs": [4, 4], "loss": [1.5, 0.0], "pairs": [4, 0]}
+    per_epoch = {"epoch": 1, "rounds": [2, 3], "syncs": [5, 3], "loss": 1.5, "pairs": 4}  # each replica's rounds
+    upgrade(per_epoch, [7, 7], 2)
+    assert per_epoch == {"epoch": 1, "done": [9, 10], "syncs": [5, 3], "loss": [0.0, 1.5], "pairs": [0, 4]}
+    now = {"epoch": 1, "done": [9, 10], "syncs": [5, 3], "loss": [0.5, 1.5], "pairs": [2, 4]}
+    upgrade(now, [7, 7], 2)
+    assert now == {"epoch": 1, "done": [9, 10], "syncs": [5, 3], "loss": [0.5, 1.5], "pairs": [2, 4]}
