@@ -1,5 +1,6 @@
 """cluster/replica.Replica without Ray: asked two rounds at a time, with the driver's rows arriving a round late
 and synced row counts that rise and fall, one replica loses none of its steps."""
+import json
 from collections import deque
 
 import numpy as np
@@ -110,6 +111,9 @@ def test_the_driver_takes_a_replicas_rounds_in_order_whichever_ray_wait_names(tm
         vocab = _vocab(run, [shards], cfg, str(out), None)
         run.start(vocab, [shards], 1500)
         outs.append(run.train(str(out), vocab, None, 0.0, 0.0, "layout", 1).vectors)
+        metrics = json.loads((out / "metrics.json").read_text())  # each epoch's losses, in order
+        assert len(metrics["loss_per_epoch"]) == len(metrics["train_loss_per_epoch"]) == 2
+        assert metrics["train_loss_per_epoch"][1] < metrics["train_loss_per_epoch"][0]
     assert np.abs(outs[0]).max() > 0
     np.testing.assert_array_equal(outs[0], outs[1])
 
