@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -232,7 +232,7 @@ class Rounds:
                 rundir.drop_checkpoints(self.ckpt_dir)
         return KeyedVectors(vocab.words, vectors)
 
-    def timed(self, step: Any, *args: Any) -> None:
+    def timed(self, step: Callable[..., None], *args: Any) -> None:
         t0 = time.perf_counter()
         step(*args)
         self.sync_seconds += time.perf_counter() - t0
