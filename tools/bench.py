@@ -432,6 +432,10 @@ def main() -> None:
                     "600 MR sentences, 1 epoch (vectors too), 2 folds, crf --max-iter 10, perceptron --iters 1")
     a = ap.parse_args()
     models = [m for m in a.models.split(",") if m]
+    for m in models:
+        name, colon, number = m.partition(":")
+        if colon and not (name in ("glove", "cooccur", "ray") and number.isdigit() and int(number) > 0):
+            ap.error(f"--models {m}: only glove:MB, cooccur:MB and ray:R take a number, a whole one above 0")
     task_models = [m for m in models if m in TASK_MODELS]
     models = [m for m in models if m not in TASK_MODELS]
     if models and not a.corpus:

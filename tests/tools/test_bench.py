@@ -185,3 +185,10 @@ def test_bench_times_replicas_on_a_cluster_beside_the_local_run(tmp_path, ray_cl
     ours = runs["streamnlp"]
     assert (ours["replicas"], ours["threads_per_replica"]) == (2, 1) and ours["analogy"] > 0.2  # 2 threads in all
     assert ours["vs_local"] == round(runs["local"]["wall_seconds"] / ours["wall_seconds"], 2)
+
+
+def test_a_models_number_that_is_not_one_is_exit_2_and_a_line(tmp_path):
+    for model in ("ray:x", "glove:0", "sg:2"):
+        res = subprocess.run([sys.executable, "tools/bench.py", "--corpus", SAMPLE, "--models", model, "--out",
+                              str(tmp_path / "bench")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert res.returncode == 2 and f"--models {model}: only" in res.stderr and "Traceback" not in res.stderr
