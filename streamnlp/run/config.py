@@ -12,6 +12,10 @@ INIT_ALPHA_SHARE = 0.4  # --init's default starting rate, as a share of a new ru
 # word2vec's 0.05 4 replicas lost 0.020 of realtext's analogy against one replica (seeds 1-2); at 0.075 0.001
 # (seeds 1-3); one replica: analogy 0.266 at 0.05 and 0.265 at 0.075, WordSim 0.391 and 0.431
 CBOW_REPLICA_ALPHA = 0.075
+# CBOW's default starting rate with --hs (gensim's is 0.025 for both models and both objectives): realtext, seeds 1-3,
+# 2 threads, analogy 0.2018 at word2vec's 0.05, 0.2067 at 0.04, 0.2097 at 0.035 (gensim's hs=1: 0.210-0.217);
+# WordSim 0.413, 0.403, 0.387 (gensim's 0.361-0.382); one thread, seed 1: 0.1952 at 0.05, 0.2003 at 0.035
+CBOW_HS_ALPHA = 0.035
 
 
 def opt(default: Any, help: str, *, type: type | None = None, choices: tuple | None = None,
@@ -100,8 +104,8 @@ class Word2VecConfig(RunConfig):
                                    "draws every word alike, below 0 favours rare words", lo=-10.0, hi=10.0)
     sample: float = opt(1e-3, "subsampling threshold for frequent words (0 = off)", lo=0.0, hi=1.0)
     epochs: int = opt(5, "passes over the corpus", lo=1, aliases=("--iter",))
-    alpha: float | None = opt(None, "starting learning rate (default 0.025 for sg, 0.05 for cbow, 0.075 for "
-                                    "cbow with --ray; with --init 0.4 of that); "
+    alpha: float | None = opt(None, "starting learning rate (default 0.025 for sg, 0.05 for cbow, 0.035 for "
+                                    "cbow with --hs, 0.075 for cbow with --ray; with --init 0.4 of that); "
                                     "decays linearly to alpha*1e-4", type=float, lo=0.0, hi=10.0)
     seed: int = opt(1, "random seed; --threads 1 with the same seed is bit-identical", lo=0)
     shared_negatives: bool = opt(True, "draw the noise words once per context window and update the window as "
@@ -145,12 +149,13 @@ class Word2VecConfig(RunConfig):
         """--alpha, else word2vec's default for the model; with --init 0.4 of it: the schedule restarts on new
         shards from vectors already trained, and realtext's analogy score after --init on the second half was
         0.198 at the full rate against 0.231-0.241 at 0.4 of it (one run on all shards 0.245-0.246; 3 seeds).
-        CBOW's replicas (--ray) start at CBOW_REPLICA_ALPHA."""
+        CBOW's replicas (--ray) start at CBOW_REPLICA_ALPHA, CBOW with --hs at CBOW_HS_ALPHA."""
         if self.alpha is not None:
             return self.alpha
         if self.ray and self.model == "cbow":
             return CBOW_REPLICA_ALPHA
-        return (0.025 if self.model == "sg" else 0.05) * (INIT_ALPHA_SHARE if self.init else 1.0)
+        model = 0.025 if self.model == "sg" else CBOW_HS_ALPHA if self.hs else 0.05
+        return model * (INIT_ALPHA_SHARE if self.init else 1.0)
 
     def effective_hot_rows(self, threads: int) -> int:
         """Hot rows when training with `threads` threads. The default is on only where it was measured to
