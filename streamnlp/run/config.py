@@ -114,8 +114,8 @@ class Word2VecConfig(RunConfig):
     hot_rows: int | None = opt(None, "each thread trains on its own copy of the N most frequent words' input "
                                      "rows (with 2 threads, their output rows too: with --hs the tree's top "
                                      "nodes) and adds its change to the shared rows every 4096/threads center "
-                                     "words (0 = plain Hogwild; default 256 for skip-gram or --hs at 2 threads, "
-                                     "else 0; no effect with one thread)",
+                                     "words (0 = plain Hogwild; default at 2 threads 1024 with --hs, 256 for "
+                                     "skip-gram, else 0; no effect with one thread)",
                                type=int, lo=0, hi=1_000_000)
     regions: int | None = opt(None, "train this many far-apart parts of the corpus at once, their sentences "
                                     "interleaved, as word2vec.c's threads each read their own part (default "
@@ -166,8 +166,12 @@ class Word2VecConfig(RunConfig):
         if self.hot_rows is not None:
             return self.hot_rows
         # hierarchical softmax: every path crosses the root's nodes, which two threads otherwise fight over
-        # (CBOW, realtext, an epoch: 3.7 s on one thread, 5.9 s on two, 2.4 s with 256 hot rows)
-        return 256 if (self.model == "sg" or self.hs) and threads == 2 else 0
+        # (CBOW, realtext, an epoch: 3.7 s on one thread, 5.9 s on two, 2.4 s with 256 hot rows), and the nodes
+        # below them too when this machine runs slow: 5 epochs, 256 / 1,024 / 2,048 hot rows 13.7-17.6 / 10.9-11.0
+        # / 24.8-25.4 s (64: 19.7-21.3 s), in its fast mode 9.1 / 9.5 s; analogy (seeds 1-3) 0.209 / 0.212
+        if threads != 2:
+            return 0
+        return 1024 if self.hs else 256 if self.model == "sg" else 0
 
 
 @dataclass

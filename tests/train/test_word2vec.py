@@ -113,10 +113,13 @@ def test_cbow_trains_two_regions_at_once_by_default_and_skip_gram_one():
     assert Word2VecConfig(model="sg", regions=4).effective_regions() == 4
 
 
-def test_hot_rows_default_to_skip_gram_at_two_threads_only():
+def test_hot_rows_default_to_skip_gram_and_hierarchical_softmax_at_two_threads_only():
     sg, cbow = Word2VecConfig(model="sg"), Word2VecConfig(model="cbow")
     assert [sg.effective_hot_rows(t) for t in (1, 2, 3, 16)] == [0, 256, 0, 0]
     assert [cbow.effective_hot_rows(t) for t in (1, 2, 16)] == [0, 0, 0]
+    for model in ("sg", "cbow"):
+        hs = Word2VecConfig(model=model, hs=True, negative=0)
+        assert [hs.effective_hot_rows(t) for t in (1, 2, 3, 16)] == [0, 1024, 0, 0]
     assert [Word2VecConfig(hot_rows=64).effective_hot_rows(t) for t in (1, 2, 16)] == [0, 64, 64]
 
 
