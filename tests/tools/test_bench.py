@@ -192,3 +192,13 @@ def test_a_models_number_that_is_not_one_is_exit_2_and_a_line(tmp_path):
         res = subprocess.run([sys.executable, "tools/bench.py", "--corpus", SAMPLE, "--models", model, "--out",
                               str(tmp_path / "bench")], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert res.returncode == 2 and f"--models {model}: only" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_process_that_ends_before_the_first_sample_still_has_its_peak_memory():
+    sys.path.insert(0, f"{ROOT}/tools")
+    from bench import measure
+    for _ in range(5):
+        r = measure([sys.executable, "-S", "-c", "pass"])  # done within the 20 ms between later samples
+        assert r["wall_seconds"] > 0 and r["peak_rss_mb"] > 1
+    big = measure([sys.executable, "-c", "import numpy; a = numpy.ones(50_000_000); print(a.sum())"])
+    assert big["peak_rss_mb"] > 380 and big["stdout"].strip() == "50000000.0"  # 400 MB of float64 ones
