@@ -154,10 +154,8 @@ def pieces(shard: Shard, piece_bytes: int) -> list[Shard]:
     if shard.fmt in ("text", "json"):
         n = -(-shard.size // piece_bytes)
         return [replace(shard, start=k * shard.size // n, stop=(k + 1) * shard.size // n) for k in range(n)]
-    try:
-        with shard.fs.open_input_file(shard.path) as f:
-            meta = pq.ParquetFile(f).metadata
-    except (pa.ArrowException, OSError):
+    meta = _parquet_meta(shard)
+    if meta is None:
         return [shard]  # reading it says what is wrong with it
     runs, first, held = [], 0, 0
     for g in range(meta.num_row_groups):
