@@ -80,6 +80,7 @@ class Replica:
         self.schedule = Schedule(self.corpus, cfg.effective_regions())
         for step, _, offsets in self.schedule.iter_steps():
             self.plan += [(step, a, b) for a, b in pieces(offsets, round_tokens)]
+        self.loss_text = loss_sample(self.corpus)  # the text sample_loss scores (read once, as a local run does)
         prob, alias = vocab.noise_table(cfg.ns_exponent)
         spare = Trainer.spare_rows(cfg, len(vocab), self.threads)
         self.trainer = Trainer(cfg, vocab.keep_probs(cfg.sample), prob, alias,
@@ -155,7 +156,7 @@ class Replica:
         """The model's loss on this replica's sample (word2vec.loss_sample): its own, or `weights` set first."""
         if weights is not None:
             self.set_weights(weights)
-        return self.trainer.sample_loss(*loss_sample(self.corpus))
+        return self.trainer.sample_loss(*self.loss_text)
 
     def close(self) -> None:
         if hasattr(self, "corpus"):
