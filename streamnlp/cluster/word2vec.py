@@ -272,7 +272,7 @@ class Rounds:
                 state["train_seconds"] += time.perf_counter() - t0
                 if not draining:
                     return
-                epoch = min(d // e for d, e in zip(done, ends) if e) if any(ends) else 0
+                epoch = state["epoch"]  # the first one some replica has not ended
                 ckpt.tick(epoch, sum(min(max(d - epoch * e, 0), e) for d, e in zip(done, ends)))  # (save)
                 rows, draining, t0 = [None] * n, False, time.perf_counter()
                 continue
