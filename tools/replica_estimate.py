@@ -20,20 +20,24 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from streamnlp.cluster.word2vec import sync_size  # noqa: E402
+from streamnlp.cluster.word2vec import round_rows  # noqa: E402
 from streamnlp.run.config import Word2VecConfig  # noqa: E402
 
 
 def estimate(tokens: int, vocab: int, dim: int, epochs: int, replicas: int, sync_tokens: int,
              sync_rows: int) -> tuple[int, float]:
     """(exchanges, bytes) of a run: rounds of sync_tokens / replicas tokens a replica (the driver cuts rounds at
-    its schedule's steps on whole sentences, so a run has somewhat more)."""
+    its schedule's steps on whole sentences, so a run has somewhat more), each handing over the driver's
+    round_rows; with sync_rows 0, every row of every replica at each epoch's end instead."""
     per_round = max(1, sync_tokens // replicas)
-    each = -(-tokens // replicas // per_round) * epochs  # a replica's exchanges, each doubling on its own count
+    per_epoch = -(-tokens // replicas // per_round)  # a replica's rounds in an epoch
+    each = per_epoch * epochs  # a replica's exchanges, each doubling on its own count
     exchanges = replicas * each
-    rows = replicas * sum(sync_size(n, sync_rows, vocab) for n in range(1, each + 1))
+    rows = replicas * sum(round_rows(n, n % per_epoch == 0, sync_rows, vocab) for n in range(1, each + 1))
+    if not sync_rows:
+        rows = epochs * replicas * vocab
     row_bytes = dim * 4 * 2 * 2  # float32, both matrices, up and down
-    return exchanges, rows * row_bytes + epochs * replicas * vocab * row_bytes
+    return exchanges, rows * row_bytes
 
 
 def main() -> None:

@@ -261,8 +261,7 @@ class Rounds:
                 while not draining and asked[i] < min(stop[i], done[i] + queued):
                     epoch_end = (asked[i] + 1) % ends[i] == 0
                     state["syncs"][i] += 1
-                    k = len(self.base[0]) if epoch_end and cfg.sync_rows else \
-                        sync_size(state["syncs"][i], cfg.sync_rows, len(self.base[0]))
+                    k = round_rows(state["syncs"][i], epoch_end, cfg.sync_rows, len(self.base[0]))
                     active = sum(d < s for d, s in zip(done, stop))
                     sample = epoch_end and i == sampler and asked[i] + 1 < cfg.epochs * ends[i]
                     ref = x.train_round.remote(asked[i], state["pos"], active, total, rows[i], k, sample)
@@ -355,6 +354,12 @@ def sync_size(n: int, sync_rows: int, rows: int) -> int:
     2^k-th), at most all `rows`; 0 with sync_rows 0."""
     zeros = (n & -n).bit_length() - 1
     return min(sync_rows << zeros, rows) if sync_rows else 0
+
+
+def round_rows(n: int, epoch_end: bool, sync_rows: int, rows: int) -> int:
+    """Rows a replica hands over after a round, its n-th exchange: every row at its epoch's end (with --sync-rows),
+    else sync_size's."""
+    return rows if epoch_end and sync_rows else sync_size(n, sync_rows, rows)
 
 
 def asked_at_once(replicas: int) -> int:
