@@ -9,13 +9,16 @@ usage: tools/bench.py --corpus DIR|TEXT_FILE --threads 1,2 --epochs 5 --out DIR
                       [--models sg,cbow,glove,glove:512,vocab,phrases,cooccur:64,lm-gru,ray:2] [--ray auto]
                       [--peers gensim,word2vec,fasttext,torch]
                       [--dim 100] [--min-count 5] [--hs] [--glove-epochs 15] [--x-max 10] [--lm-valid DIR]
-                      [--lm-sampled 0]
+                      [--lm-sampled 0] [--reps 1]
        tools/bench.py --models tagger,classifier --threads 2 --out DIR [--corpus DIR] [--tasks ../shared/tasks]
                       [--peers crf,perceptron,torch,tfidf] [--peer-python PATH] [--peer-dir DIR] [--quick]
 The task models (tagger: CoNLL-2000 chunking and POS; classifier: MR 10-fold CV) run in tools/bench_tasks.py, with
 the task peers, into a second table; --corpus is optional for them (it trains the word vectors some rows start from).
 "vs peer" is each peer's wall time over ours (for lm-gru / lm-rnn, whose words/s are training tokens/s, our
-tokens/s over torch's). The word2vec peer is the original C tool (`pip install word2vec` compiles it);
+tokens/s over torch's). --reps N runs each configuration N times, ours and the peers' in turn (a machine's speed
+can drift within minutes: this one's local skip-gram took 14-16 s in one stretch and 22-30 s in another), pairs
+each of our runs with the peers' runs of the same turn, and adds each ratio's median over the N turns.
+The word2vec peer is the original C tool (`pip install word2vec` compiles it);
 fasttext is fastText's own trainer (`pip install fasttext-wheel`), on words only.
 For glove the gensim row is gensim skip-gram (gensim has no GloVe): the yardstick GloVe is measured against.
 cooccur:MB measures GloVe's counting pass alone with --memory MB (peak RSS over the RSS before it); glove:MB
@@ -32,6 +35,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -353,11 +357,33 @@ def with_ratios(rows: list[dict]) -> None:
         if r["tool"] != "streamnlp":
             continue
         for g in rows:
-            if g["tool"] != "streamnlp" and g["model"] == r["model"] and (g["threads"] == r["threads"]
-                                                                           or r["model"] == "vocab"):
+            if g["tool"] != "streamnlp" and g["model"] == r["model"] and g.get("rep", 0) == r.get("rep", 0) and \
+                    (g["threads"] == r["threads"] or r["model"] == "vocab"):
                 lm = r["model"].startswith("lm-")
                 ratio = r["words_per_s"] / g["words_per_s"] if lm else g["wall_seconds"] / r["wall_seconds"]
                 r[f"vs_{g['tool'].split()[0]}"] = round(ratio, 2)
+
+
+def medians(rows: list[dict]) -> list[dict]:
+    """Each ratio (vs_PEER) of our runs over the --reps turns, in turn order, and its median, per model and
+    threads."""
+    groups: dict[tuple, list[float]] = {}
+    for r in rows:
+        if r["tool"] == "streamnlp":
+            for k, v in r.items():
+                if k.startswith("vs_"):
+                    groups.setdefault((r["model"], r["threads"], k[3:]), []).append(v)
+    return [{"model": m, "threads": t, "peer": p, "ratios": v, "median": round(statistics.median(v), 2)}
+            for (m, t, p), v in groups.items()]
+
+
+def medians_table(meds: list[dict]) -> str:
+    if not any(len(m["ratios"]) > 1 for m in meds):
+        return ""
+    head = "| model | threads | vs peer | each turn | median |\n|---|---|---|---|---|\n"
+    body = [f"| {m['model']} | {m['threads']} | {m['peer']} | {', '.join(f'{x:.2f}x' for x in m['ratios'])} | "
+            f"{m['median']:.2f}x |" for m in meds]
+    return head + "\n".join(body) + "\n"
 
 
 def scaling(rows: list[dict]) -> list[dict]:
@@ -365,10 +391,11 @@ def scaling(rows: list[dict]) -> list[dict]:
     the 1-thread words/s, end to end; for streamnlp also of the training loop alone (train_seconds)."""
     out = []
     for r in rows:
-        one = next((x for x in rows if (x["tool"], x["model"], x["threads"]) == (r["tool"], r["model"], 1)), None)
+        one = next((x for x in rows if (x["tool"], x["model"], x["threads"], x.get("rep", 0)) ==
+                    (r["tool"], r["model"], 1, r.get("rep", 0))), None)
         if one is None or r["threads"] == 1 or r["model"] == "vocab":
             continue
-        e = {"tool": r["tool"], "model": r["model"], "threads": r["threads"],
+        e = {"tool": r["tool"], "model": r["model"], "threads": r["threads"], "rep": r.get("rep", 0),
              "speedup": round(r["words_per_s"] / one["words_per_s"], 2),
              "efficiency": round(r["words_per_s"] / one["words_per_s"] / r["threads"], 3)}
         if r.get("train_seconds") and one.get("train_seconds"):
@@ -392,12 +419,14 @@ def write_results(out: str, meta: dict, rows: list[dict], tasks: TaskBench | Non
     from streamnlp.run.atomic import atomic_write
     with_ratios(rows)
     effs = scaling(rows)
+    meds = medians(rows)
     extra = {"tasks": tasks.rows, "notes": tasks.notes} if tasks is not None else {}
     with atomic_write(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"meta": meta, "runs": rows, "scaling": effs, **extra}, f, indent=2)
+        json.dump({"meta": meta, "runs": rows, "scaling": effs, "medians": meds, **extra}, f, indent=2)
     with atomic_write(os.path.join(out, "results.md"), "w") as f:
         f.write(f"`{meta['command']}` on {meta['cores']} cores ({meta['cpu']}), {meta['date']}, streamnlp "
-                f"{meta['code']}\n\n" + (table(rows) if rows or tasks is None else ""))
+                f"{meta['code']}\n\n" + (table(rows) if rows or tasks is None else "")
+                + (f"\n{medians_table(meds)}" if medians_table(meds) else ""))
         if effs:
             f.write("\n" + scaling_table(effs))
         if tasks is not None:
@@ -430,6 +459,8 @@ def main() -> None:
                     help="the Python the task peers run under (it needs nltk sklearn-crfsuite scikit-learn seqeval "
                     "pyarrow numpy torch==2.13.0; default: this one)")
     ap.add_argument("--peer-dir", help="the task peers' scripts (default: TASKS/../peers)")
+    ap.add_argument("--reps", type=int, default=1, help="runs of each configuration, ours and the peers' in turn; "
+                    "each ratio's median over the turns is added")
     ap.add_argument("--quick", action="store_true", help="tagger / classifier smoke run: 300 / 100 CoNLL sentences, "
                     "600 MR sentences, 1 epoch (vectors too), 2 folds, crf --max-iter 10, perceptron --iters 1")
     a = ap.parse_args()
@@ -438,6 +469,8 @@ def main() -> None:
         name, colon, number = m.partition(":")
         if colon and not (name in ("glove", "cooccur", "ray") and number.isdigit() and int(number) > 0):
             ap.error(f"--models {m}: only glove:MB, cooccur:MB and ray:R take a number, a whole one above 0")
+    if a.reps < 1:
+        ap.error(f"--reps {a.reps}: give a whole number of runs above 0")
     task_models = [m for m in models if m in TASK_MODELS]
     models = [m for m in models if m not in TASK_MODELS]
     if models and not a.corpus:
@@ -458,24 +491,24 @@ def main() -> None:
     tasks = None
     with tempfile.TemporaryDirectory(prefix="streamnlp-bench-") as work:
         for model in models:
-            for t in threads:
-                for tool, runner in [("streamnlp", run_streamnlp), *peers_for(model, peers)]:
-                    if tool == "gensim" and model == "vocab" and t != threads[0]:
-                        continue
-                    r = runner(a, model, t, work)
-                    r.pop("stdout", None)
-                    tokens = r.get("tokens") or next((x["tokens"] for x in rows if x.get("tokens")), None)
-                    epochs = epochs_of(a, model, tool)
-                    if tokens is None and tool != "streamnlp":
-                        tokens = sum(len(line.split()) for line in open(line_sentence(a.corpus)))
-                    name = "gensim (sg)" if (model, tool) == ("glove", "gensim") else tool
-                    r.update(tool=name, model=model, threads=t, tokens=tokens,
-                             words_per_s=r.pop("rate", None) or round(tokens * epochs / r["wall_seconds"]))
-                    rows.append(r)
-                    print(f"[bench] {tool:9s} {model:5s} threads={t:2d} wall={r['wall_seconds']:.1f}s "
-                          f"words/s={r['words_per_s']:,} rss={r['peak_rss_mb']:.0f}MiB "
-                          f"analogy={r.get('analogy', '-')}", flush=True)
-                    write_results(a.out, meta, rows)  # after every run, so an interrupted sweep keeps its runs
+            for t, turn, (tool, runner) in [(t, turn, run) for t in threads for turn in range(a.reps)
+                                            for run in [("streamnlp", run_streamnlp), *peers_for(model, peers)]]:
+                if tool == "gensim" and model == "vocab" and t != threads[0]:
+                    continue
+                r = runner(a, model, t, work)
+                r.pop("stdout", None)
+                tokens = r.get("tokens") or next((x["tokens"] for x in rows if x.get("tokens")), None)
+                epochs = epochs_of(a, model, tool)
+                if tokens is None and tool != "streamnlp":
+                    tokens = sum(len(line.split()) for line in open(line_sentence(a.corpus)))
+                name = "gensim (sg)" if (model, tool) == ("glove", "gensim") else tool
+                r.update(tool=name, model=model, threads=t, rep=turn, tokens=tokens,
+                         words_per_s=r.pop("rate", None) or round(tokens * epochs / r["wall_seconds"]))
+                rows.append(r)
+                print(f"[bench] {tool:9s} {model:5s} threads={t:2d} wall={r['wall_seconds']:.1f}s "
+                      f"words/s={r['words_per_s']:,} rss={r['peak_rss_mb']:.0f}MiB "
+                      f"analogy={r.get('analogy', '-')}", flush=True)
+                write_results(a.out, meta, rows)  # after every run, so an interrupted sweep keeps its runs
             plot(rows, os.path.join(a.out, "scaling.png"))
         if task_models:
             task_peers = [p for p in (a.peers or "crf,perceptron,torch,tfidf").split(",") if p and p != "none"]
@@ -483,7 +516,7 @@ def main() -> None:
             tasks.run(task_models)
             write_results(a.out, meta, rows, tasks)
     if rows:
-        print(table(rows) + "\n" + scaling_table(scaling(rows)))
+        print(table(rows) + "\n" + scaling_table(scaling(rows)) + medians_table(medians(rows)))
     if tasks is not None:
         print(tasks_table(tasks.rows, tasks.notes))
 

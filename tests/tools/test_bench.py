@@ -187,11 +187,33 @@ def test_bench_times_replicas_on_a_cluster_beside_the_local_run(tmp_path, ray_cl
     assert ours["vs_local"] == round(runs["local"]["wall_seconds"] / ours["wall_seconds"], 2)
 
 
+def test_reps_pair_each_of_our_runs_with_the_peers_run_of_its_turn_and_take_the_median(tmp_path):
+    out = tmp_path / "bench"
+    res = subprocess.run([sys.executable, "tools/bench.py", "--corpus", SAMPLE, "--threads", "1", "--models", "vocab",
+                          "--reps", "3", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    results = json.load(open(out / "results.json"))
+    runs = results["runs"]
+    turns = [(tool, turn) for turn in range(3) for tool in ("streamnlp", "gensim")]  # in turn, ours first
+    assert [(r["tool"], r["rep"]) for r in runs] == turns
+    ratios = []
+    for ours, peer in zip(runs[::2], runs[1::2]):
+        ratios.append(round(peer["wall_seconds"] / ours["wall_seconds"], 2))
+        assert ours["vs_gensim"] == ratios[-1]
+    assert results["medians"] == [{"model": "vocab", "threads": 1, "peer": "gensim", "ratios": ratios,
+                                   "median": sorted(ratios)[1]}]
+    assert f"| vocab | 1 | gensim | {', '.join(f'{x:.2f}x' for x in ratios)} | {sorted(ratios)[1]:.2f}x |" in \
+        (out / "results.md").read_text()
+
+
 def test_a_models_number_that_is_not_one_is_exit_2_and_a_line(tmp_path):
     for model in ("ray:x", "glove:0", "sg:2"):
         res = subprocess.run([sys.executable, "tools/bench.py", "--corpus", SAMPLE, "--models", model, "--out",
                               str(tmp_path / "bench")], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert res.returncode == 2 and f"--models {model}: only" in res.stderr and "Traceback" not in res.stderr
+    res = subprocess.run([sys.executable, "tools/bench.py", "--corpus", SAMPLE, "--reps", "0", "--out",
+                          str(tmp_path / "bench")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "--reps 0: give a whole number" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_a_process_that_ends_before_the_first_sample_still_has_its_peak_memory():
