@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import hashlib
+import itertools
 import json
 import os
 import platform
@@ -357,7 +358,7 @@ def with_ratios(rows: list[dict]) -> None:
         if r["tool"] != "streamnlp":
             continue
         for g in rows:
-            if g["tool"] != "streamnlp" and g["model"] == r["model"] and g.get("rep", 0) == r.get("rep", 0) and \
+            if g["tool"] != "streamnlp" and g["model"] == r["model"] and g.get("turn", 0) == r.get("turn", 0) and \
                     (g["threads"] == r["threads"] or r["model"] == "vocab"):
                 lm = r["model"].startswith("lm-")
                 ratio = r["words_per_s"] / g["words_per_s"] if lm else g["wall_seconds"] / r["wall_seconds"]
@@ -391,11 +392,11 @@ def scaling(rows: list[dict]) -> list[dict]:
     the 1-thread words/s, end to end; for streamnlp also of the training loop alone (train_seconds)."""
     out = []
     for r in rows:
-        one = next((x for x in rows if (x["tool"], x["model"], x["threads"], x.get("rep", 0)) ==
-                    (r["tool"], r["model"], 1, r.get("rep", 0))), None)
+        one = next((x for x in rows if (x["tool"], x["model"], x["threads"], x.get("turn", 0)) ==
+                    (r["tool"], r["model"], 1, r.get("turn", 0))), None)
         if one is None or r["threads"] == 1 or r["model"] == "vocab":
             continue
-        e = {"tool": r["tool"], "model": r["model"], "threads": r["threads"], "rep": r.get("rep", 0),
+        e = {"tool": r["tool"], "model": r["model"], "threads": r["threads"], "turn": r.get("turn", 0),
              "speedup": round(r["words_per_s"] / one["words_per_s"], 2),
              "efficiency": round(r["words_per_s"] / one["words_per_s"] / r["threads"], 3)}
         if r.get("train_seconds") and one.get("train_seconds"):
@@ -420,13 +421,14 @@ def write_results(out: str, meta: dict, rows: list[dict], tasks: TaskBench | Non
     with_ratios(rows)
     effs = scaling(rows)
     meds = medians(rows)
+    turns = medians_table(meds)
     extra = {"tasks": tasks.rows, "notes": tasks.notes} if tasks is not None else {}
     with atomic_write(os.path.join(out, "results.json"), "w") as f:
         json.dump({"meta": meta, "runs": rows, "scaling": effs, "medians": meds, **extra}, f, indent=2)
     with atomic_write(os.path.join(out, "results.md"), "w") as f:
         f.write(f"`{meta['command']}` on {meta['cores']} cores ({meta['cpu']}), {meta['date']}, streamnlp "
                 f"{meta['code']}\n\n" + (table(rows) if rows or tasks is None else "")
-                + (f"\n{medians_table(meds)}" if medians_table(meds) else ""))
+                + (f"\n{turns}" if turns else ""))
         if effs:
             f.write("\n" + scaling_table(effs))
         if tasks is not None:
@@ -460,7 +462,7 @@ def main() -> None:
                     "pyarrow numpy torch==2.13.0; default: this one)")
     ap.add_argument("--peer-dir", help="the task peers' scripts (default: TASKS/../peers)")
     ap.add_argument("--reps", type=int, default=1, help="runs of each configuration, ours and the peers' in turn; "
-                    "each ratio's median over the turns is added")
+                    "each ratio's median over the turns is added (the task models run once)")
     ap.add_argument("--quick", action="store_true", help="tagger / classifier smoke run: 300 / 100 CoNLL sentences, "
                     "600 MR sentences, 1 epoch (vectors too), 2 folds, crf --max-iter 10, perceptron --iters 1")
     a = ap.parse_args()
@@ -491,8 +493,8 @@ def main() -> None:
     tasks = None
     with tempfile.TemporaryDirectory(prefix="streamnlp-bench-") as work:
         for model in models:
-            for t, turn, (tool, runner) in [(t, turn, run) for t in threads for turn in range(a.reps)
-                                            for run in [("streamnlp", run_streamnlp), *peers_for(model, peers)]]:
+            for t, turn, (tool, runner) in itertools.product(
+                    threads, range(a.reps), [("streamnlp", run_streamnlp), *peers_for(model, peers)]):
                 if tool == "gensim" and model == "vocab" and t != threads[0]:
                     continue
                 r = runner(a, model, t, work)
@@ -502,7 +504,7 @@ def main() -> None:
                 if tokens is None and tool != "streamnlp":
                     tokens = sum(len(line.split()) for line in open(line_sentence(a.corpus)))
                 name = "gensim (sg)" if (model, tool) == ("glove", "gensim") else tool
-                r.update(tool=name, model=model, threads=t, rep=turn, tokens=tokens,
+                r.update(tool=name, model=model, threads=t, turn=turn, tokens=tokens,
                          words_per_s=r.pop("rate", None) or round(tokens * epochs / r["wall_seconds"]))
                 rows.append(r)
                 print(f"[bench] {tool:9s} {model:5s} threads={t:2d} wall={r['wall_seconds']:.1f}s "

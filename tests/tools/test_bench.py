@@ -195,7 +195,7 @@ def test_reps_pair_each_of_our_runs_with_the_peers_run_of_its_turn_and_take_the_
     results = json.load(open(out / "results.json"))
     runs = results["runs"]
     turns = [(tool, turn) for turn in range(3) for tool in ("streamnlp", "gensim")]  # in turn, ours first
-    assert [(r["tool"], r["rep"]) for r in runs] == turns
+    assert [(r["tool"], r["turn"]) for r in runs] == turns
     ratios = []
     for ours, peer in zip(runs[::2], runs[1::2]):
         ratios.append(round(peer["wall_seconds"] / ours["wall_seconds"], 2))
