@@ -8,7 +8,7 @@ processes of one thread, each with its own weights: the kernel's scaling with no
 cores.
 
 usage: tools/train_ab.py --corpus DIR [--threads 1,2] [--vary shared_negatives=true,false] [--model sg] [--reps 2]
-                         [--private N]
+                         [--private N] [--hs]
 """
 from __future__ import annotations
 
@@ -31,23 +31,26 @@ from streamnlp.run.config import Word2VecConfig  # noqa: E402
 from streamnlp.run.rundir import make_config  # noqa: E402
 
 
-def epoch_seconds(cfg, vocab, tables, blocks, starts, n_tokens) -> float:
+def epoch_seconds(cfg, vocab, tables, blocks, starts, n_tokens) -> tuple[float, float]:
+    """One epoch's training seconds and its loss per positive pair."""
     weights = w2v.init_weights(len(vocab), cfg.dim, cfg.seed, w2v.Trainer.spare_rows(cfg, len(vocab)))
-    tr = w2v.Trainer(cfg, *tables, *weights, n_tokens)
+    tr = w2v.Trainer(cfg, *tables, *weights, n_tokens, tree=w2v.tree_of(vocab) if cfg.hs else None)
     w2v.warm_up(cfg)
     t0 = time.perf_counter()
+    loss, pairs = 0.0, 0
     for b, ids, offsets in blocks:
-        tr.block(0, b, int(starts[b]), ids, offsets)
-    return time.perf_counter() - t0
+        block_loss, block_pairs = tr.block(0, b, int(starts[b]), ids, offsets)
+        loss, pairs = loss + block_loss, pairs + block_pairs
+    return time.perf_counter() - t0, loss / max(pairs, 1)
 
 
 def private_worker(args) -> float:
     """One process, one thread, its own weights: one epoch's share of pieces; its training seconds."""
-    settings, tables, n_words, n_tokens, pieces = args
+    settings, tables, tree, n_words, n_tokens, pieces = args
     numba.set_num_threads(1)
     cfg = make_config(Word2VecConfig, settings)
     weights = w2v.init_weights(n_words, cfg.dim, cfg.seed, w2v.Trainer.spare_rows(cfg, n_words))
-    tr = w2v.Trainer(cfg, *tables, *weights, n_tokens)
+    tr = w2v.Trainer(cfg, *tables, *weights, n_tokens, tree=tree)
     w2v.warm_up(cfg)
     t0 = time.perf_counter()
     for k, start, ids, offsets in pieces:
@@ -63,13 +66,14 @@ def main() -> None:
     ap.add_argument("--vary", default="window=5", help="a word2vec setting and its values, e.g. window=5,10")
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--private", type=int, default=0, help="also time one epoch over N one-thread processes")
+    ap.add_argument("--hs", action="store_true", help="hierarchical softmax alone (--hs --negative 0)")
     a = ap.parse_args()
     key, _, values = a.vary.partition("=")
     kind = str(Word2VecConfig.__dataclass_fields__[key].type)
     cast = (lambda v: v.lower() in ("1", "true", "yes")) if kind == "bool" else (
         int if kind.startswith("int") else float if "float" in kind else str)
     threads = [int(t) for t in a.threads.split(",")]
-    base = {"model": a.model, "epochs": 1}
+    base = {"model": a.model, "epochs": 1, **({"hs": True, "negative": 0} if a.hs else {})}
     with tempfile.TemporaryDirectory(prefix="train-ab-") as work:  # the blocks are held in memory below
         vocab, corpus, _ = prepare_corpus([a.corpus], work,
                                           make_config(Word2VecConfig, {**base, "threads": max(threads)}))
@@ -82,8 +86,9 @@ def main() -> None:
             numba.set_num_threads(min(t, numba.config.NUMBA_NUM_THREADS))
             for v in values.split(","):
                 cfg = make_config(Word2VecConfig, {**base, key: cast(v)})
-                s = epoch_seconds(cfg, vocab, tables, blocks, corpus.starts, corpus.n_tokens)
-                results.append({"model": a.model, "threads": t, key: cast(v), "seconds": round(s, 3)})
+                s, loss = epoch_seconds(cfg, vocab, tables, blocks, corpus.starts, corpus.n_tokens)
+                results.append({"model": a.model, "threads": t, key: cast(v), "seconds": round(s, 3),
+                                "loss": round(loss, 4)})
                 print(json.dumps(results[-1]), flush=True)
     if a.private:
         pieces = []  # whole-sentence pieces of ~64k tokens, dealt round-robin so the processes share evenly
@@ -92,7 +97,8 @@ def main() -> None:
             for c0, c1 in zip(cuts[:-1], cuts[1:]):
                 pieces.append((len(pieces), int(corpus.starts[b] + off[c0]), ids[off[c0]:off[c1]],
                                off[c0:c1 + 1] - off[c0]))
-        jobs = [(base, tables, len(vocab), corpus.n_tokens, pieces[i::a.private]) for i in range(a.private)]
+        tree = w2v.tree_of(vocab) if a.hs else None
+        jobs = [(base, tables, tree, len(vocab), corpus.n_tokens, pieces[i::a.private]) for i in range(a.private)]
         with mp.get_context("spawn").Pool(a.private) as pool:
             secs = pool.map(private_worker, jobs)
         results.append({"model": a.model, "private_processes": a.private, "seconds_max": round(max(secs), 3),
