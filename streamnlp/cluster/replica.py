@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
 from typing import Any
 
@@ -31,6 +32,11 @@ from ..train.word2vec import Trainer, init_weights, loss_sample, warm_up
 # realtext, skip-gram, 4 replicas: 64 diverged, 256 kept analogy within 0.01 of one replica, 1024 lost 0.035
 # (averaging trains a row 1/R as fast), 8192 lost 0.10.
 MEAN_ROWS = 256
+# Calls a replica's actor runs at once: two, so that Ray fetches a round's arguments and sends its result while
+# the next round trains (realtext, 2 replicas on 2 cores: one at a time, a replica waited a median 5.2-5.6 ms
+# between two rounds, its own result's trip to the object store and the next round's arguments'). More would
+# only wait their turn (the driver asks at most two rounds of a replica at a time).
+ROUND_CALLS = 2
 
 
 class Replica:
@@ -40,6 +46,10 @@ class Replica:
 
     def __init__(self, index: int, threads: int):
         self.index, self.threads = index, threads
+        # Ray runs two of its calls at once (ROUND_CALLS), so a round's arguments arrive and its result leaves
+        # while the round before or after trains; the rounds themselves take turns, in order
+        self.turn = threading.Condition()
+        self.next_round: int | None = None  # the round whose turn it is (None: any, called one at a time)
 
     def where(self) -> dict[str, Any]:
         import ray
@@ -99,7 +109,22 @@ class Replica:
         train round g (counted over all epochs: round g % rounds of epoch g // rounds) with the learning rate
         where `pos` of `total` tokens stand, `active` replicas training at once. Returns the round's loss,
         pairs, tokens and seconds, this replica's change to its first k rows since they were last synced
-        (changes), and if `sample` its model's loss on its sample (sample_loss) after the round."""
+        (changes), and if `sample` its model's loss on its sample (sample_loss) after the round. A round asked
+        while the one before it still trains waits for it (the driver asks them in order)."""
+        with self.turn:
+            self.turn.wait_for(lambda: self.next_round in (None, g))
+            out = self._round(g, pos, active, total, rows, k, sample)
+            if self.next_round is not None:
+                self.next_round = g + 1
+            self.turn.notify_all()
+        return out
+
+    def expect(self, g: int) -> None:
+        """Round g is the first the driver will ask; the others follow in order (train_round)."""
+        self.next_round = g
+
+    def _round(self, g: int, pos: float, active: int, total: float,
+               rows: tuple[int, np.ndarray, np.ndarray] | None, k: int, sample: bool) -> dict[str, Any]:
         if rows is not None:
             self.take_rows(*rows)
         t0 = time.perf_counter()

@@ -39,7 +39,7 @@ from ..train.word2vec import init_weights
 from ..vectors import w2vfile
 from ..vectors.keyed import KeyedVectors
 from .connect import NAMESPACE, cluster, get, nodes
-from .replica import MEAN_ROWS, Replica
+from .replica import MEAN_ROWS, ROUND_CALLS, Replica
 
 
 def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> KeyedVectors:
@@ -63,7 +63,8 @@ def train_word2vec_ray(inputs: Sequence[str] | str, out: str, **config: Any) -> 
         finished = False
         try:
             replicas += [actor.options(num_cpus=threads, scheduling_strategy="SPREAD", namespace=NAMESPACE,
-                                       name=f"replica-{i}-{os.getpid()}").remote(i, threads) for i in range(n)]
+                                       name=f"replica-{i}-{os.getpid()}", max_concurrency=ROUND_CALLS
+                                       ).remote(i, threads) for i in range(n)]
             run = Rounds(ray, cfg, replicas, ckpt_dir)
             run.place()
             t0 = time.perf_counter()
@@ -184,6 +185,7 @@ class Rounds:
                      "pairs": [0] * cfg.epochs, "epoch_loss": [], "train_loss": [], "train_seconds": 0.0,
                      "corpus_tokens": vocab.total_tokens, "corpus_layout": layout}
         upgrade(state, self.ends, cfg.epochs)
+        self.get([r.expect.remote(d) for r, d in zip(self.replicas, state["done"])])
         earlier = state["train_seconds"]
         self.per_replica = [{"tokens": 0, "seconds": 0.0} for _ in self.replicas]
         self.sync_seconds = 0.0
