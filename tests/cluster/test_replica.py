@@ -147,3 +147,27 @@ def test_each_replicas_exchanges_double_on_its_own_count(tmp_path):
     for ks in asked:  # the epoch's last round hands over every row
         assert len(ks) >= 4 and ks[:-1] == [sync_size(n, 4, len(vocab)) for n in range(1, len(ks))], ks
         assert ks[-1] == len(vocab)
+
+
+def test_rounds_asked_at_once_train_in_the_order_asked():
+    """Ray runs two of a replica's calls at once (ROUND_CALLS): round 6 asked alongside round 5 (and reaching
+    its thread first) waits for it."""
+    import threading
+    import time
+    replica, ran = Replica(0, 1), []
+
+    def fake_round(g, *args):
+        ran.append(("start", g))
+        time.sleep(0.05)
+        ran.append(("end", g))
+        return g
+
+    replica._round = fake_round
+    replica.expect(5)
+    later = threading.Thread(target=replica.train_round, args=(6, 0.0, 1, 1.0, None, 0, False))
+    later.start()
+    time.sleep(0.05)  # round 6 is waiting before round 5 arrives
+    assert ran == []
+    assert replica.train_round(5, 0.0, 1, 1.0, None, 0, False) == 5
+    later.join(timeout=10)
+    assert ran == [("start", 5), ("end", 5), ("start", 6), ("end", 6)]
