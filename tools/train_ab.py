@@ -31,10 +31,10 @@ from streamnlp.run.config import Word2VecConfig  # noqa: E402
 from streamnlp.run.rundir import make_config  # noqa: E402
 
 
-def epoch_seconds(cfg, vocab, tables, blocks, starts, n_tokens) -> tuple[float, float]:
-    """One epoch's training seconds and its loss per positive pair."""
-    weights = w2v.init_weights(len(vocab), cfg.dim, cfg.seed, w2v.Trainer.spare_rows(cfg, len(vocab)))
-    tr = w2v.Trainer(cfg, *tables, *weights, n_tokens, tree=w2v.tree_of(vocab) if cfg.hs else None)
+def epoch_seconds(cfg, n_words, tables, tree, blocks, starts, n_tokens) -> tuple[float, float]:
+    """One epoch's training seconds and its loss per positive pair (tree: --hs's, tree_of)."""
+    weights = w2v.init_weights(n_words, cfg.dim, cfg.seed, w2v.Trainer.spare_rows(cfg, n_words))
+    tr = w2v.Trainer(cfg, *tables, *weights, n_tokens, tree=tree if cfg.hs else None)
     w2v.warm_up(cfg)
     t0 = time.perf_counter()
     loss, pairs = 0.0, 0
@@ -80,13 +80,14 @@ def main() -> None:
         blocks = list(corpus.iter_blocks(0))
     cfg0 = make_config(Word2VecConfig, base)
     tables = (vocab.keep_probs(cfg0.sample), *vocab.noise_table(cfg0.ns_exponent))
+    tree = w2v.tree_of(vocab) if a.hs or key == "hs" else None  # built once for every run that takes it
     results = []
     for _ in range(a.reps):
         for t in threads:
             numba.set_num_threads(min(t, numba.config.NUMBA_NUM_THREADS))
             for v in values.split(","):
                 cfg = make_config(Word2VecConfig, {**base, key: cast(v)})
-                s, loss = epoch_seconds(cfg, vocab, tables, blocks, corpus.starts, corpus.n_tokens)
+                s, loss = epoch_seconds(cfg, len(vocab), tables, tree, blocks, corpus.starts, corpus.n_tokens)
                 results.append({"model": a.model, "threads": t, key: cast(v), "seconds": round(s, 3),
                                 "loss": round(loss, 4)})
                 print(json.dumps(results[-1]), flush=True)
@@ -97,8 +98,8 @@ def main() -> None:
             for c0, c1 in zip(cuts[:-1], cuts[1:]):
                 pieces.append((len(pieces), int(corpus.starts[b] + off[c0]), ids[off[c0]:off[c1]],
                                off[c0:c1 + 1] - off[c0]))
-        tree = w2v.tree_of(vocab) if a.hs else None
-        jobs = [(base, tables, tree, len(vocab), corpus.n_tokens, pieces[i::a.private]) for i in range(a.private)]
+        own_tree = tree if a.hs else None  # (the private runs take the base settings, not --vary's)
+        jobs = [(base, tables, own_tree, len(vocab), corpus.n_tokens, pieces[i::a.private]) for i in range(a.private)]
         with mp.get_context("spawn").Pool(a.private) as pool:
             secs = pool.map(private_worker, jobs)
         results.append({"model": a.model, "private_processes": a.private, "seconds_max": round(max(secs), 3),
