@@ -33,9 +33,8 @@ def estimate(tokens: int, vocab: int, dim: int, epochs: int, replicas: int, sync
     per_epoch = -(-tokens // replicas // per_round)  # a replica's rounds in an epoch
     each = per_epoch * epochs  # a replica's exchanges, each doubling on its own count
     exchanges = replicas * each
-    rows = replicas * sum(round_rows(n, n % per_epoch == 0, sync_rows, vocab) for n in range(1, each + 1))
-    if not sync_rows:
-        rows = epochs * replicas * vocab
+    rows = replicas * sum(round_rows(n, n % per_epoch == 0, sync_rows, vocab) for n in range(1, each + 1)) \
+        if sync_rows else epochs * replicas * vocab
     row_bytes = dim * 4 * 2 * 2  # float32, both matrices, up and down
     return exchanges, rows * row_bytes
 
