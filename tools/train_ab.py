@@ -5,17 +5,21 @@ The corpus is counted and encoded once and held in memory; each (threads, varian
 epoch from fresh weights, `--reps` times, in this one process, so the figures compare the kernel and
 nothing else. `--private N` also trains one epoch (default settings but --model) split over N
 processes of one thread, each with its own weights: the kernel's scaling with nothing shared between
-cores.
+cores. `--code DIR` times another checkout's package (DIR/streamnlp, imported under another name) beside
+this one's, epoch by epoch in turn, so a change to the kernels is compared within seconds rather than
+between runs minutes apart (this machine's speed drifts by 30% and more within minutes).
 
 usage: tools/train_ab.py --corpus DIR [--threads 1,2] [--vary shared_negatives=true,false] [--model sg] [--reps 2]
-                         [--private N] [--hs]
+                         [--private N] [--hs] [--code DIR]
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import multiprocessing as mp
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -31,8 +35,22 @@ from streamnlp.run.config import Word2VecConfig  # noqa: E402
 from streamnlp.run.rundir import make_config  # noqa: E402
 
 
-def epoch_seconds(cfg, n_words, tables, tree, blocks, starts, n_tokens) -> tuple[float, float]:
-    """One epoch's training seconds and its loss per positive pair (tree: --hs's, tree_of)."""
+def other_code(checkout: str, work: str):
+    """The word2vec trainer module and make_config of the package in checkout/streamnlp, copied into work
+    as streamnlp_other (its imports are relative, so the copy imports itself, not this checkout)."""
+    src = os.path.join(checkout, "streamnlp")
+    if not os.path.isfile(os.path.join(src, "__init__.py")):
+        print(f"--code {checkout}: no streamnlp package there; name a checkout of this repository", file=sys.stderr)
+        sys.exit(2)
+    shutil.copytree(src, os.path.join(work, "streamnlp_other"), ignore=shutil.ignore_patterns("__pycache__"))
+    sys.path.insert(0, work)
+    return (importlib.import_module("streamnlp_other.train.word2vec"),
+            importlib.import_module("streamnlp_other.run.rundir").make_config)
+
+
+def epoch_seconds(cfg, n_words, tables, tree, blocks, starts, n_tokens, w2v=w2v) -> tuple[float, float]:
+    """One epoch's training seconds and its loss per positive pair (tree: --hs's, tree_of), trained by the
+    word2vec module w2v (this checkout's, or --code's)."""
     weights = w2v.init_weights(n_words, cfg.dim, cfg.seed, w2v.Trainer.spare_rows(cfg, n_words))
     tr = w2v.Trainer(cfg, *tables, *weights, n_tokens, tree=tree if cfg.hs else None)
     w2v.warm_up(cfg)
@@ -67,12 +85,17 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=2)
     ap.add_argument("--private", type=int, default=0, help="also time one epoch over N one-thread processes")
     ap.add_argument("--hs", action="store_true", help="hierarchical softmax alone (--hs --negative 0)")
+    ap.add_argument("--code", help="another checkout whose package is timed beside this one, epoch by epoch")
     a = ap.parse_args()
     key, _, values = a.vary.partition("=")
     kind = str(Word2VecConfig.__dataclass_fields__[key].type)
     cast = (lambda v: v.lower() in ("1", "true", "yes")) if kind == "bool" else (
         int if kind.startswith("int") else float if "float" in kind else str)
     threads = [int(t) for t in a.threads.split(",")]
+    codes = [("here", w2v, make_config)]
+    other = tempfile.TemporaryDirectory(prefix="train-ab-code-")
+    if a.code:
+        codes.append((a.code, *other_code(a.code, other.name)))
     base = {"model": a.model, "epochs": 1, **({"hs": True, "negative": 0} if a.hs else {})}
     with tempfile.TemporaryDirectory(prefix="train-ab-") as work:  # the blocks are held in memory below
         vocab, corpus, _ = prepare_corpus([a.corpus], work,
@@ -86,11 +109,14 @@ def main() -> None:
         for t in threads:
             numba.set_num_threads(min(t, numba.config.NUMBA_NUM_THREADS))
             for v in values.split(","):
-                cfg = make_config(Word2VecConfig, {**base, key: cast(v)})
-                s, loss = epoch_seconds(cfg, len(vocab), tables, tree, blocks, corpus.starts, corpus.n_tokens)
-                results.append({"model": a.model, "threads": t, key: cast(v), "seconds": round(s, 3),
-                                "loss": round(loss, 4)})
-                print(json.dumps(results[-1]), flush=True)
+                for name, module, config_of in codes:
+                    cfg = config_of(module.Word2VecConfig, {**base, key: cast(v)})
+                    s, loss = epoch_seconds(cfg, len(vocab), tables, tree, blocks, corpus.starts, corpus.n_tokens,
+                                            module)
+                    results.append({"model": a.model, "threads": t, key: cast(v), "seconds": round(s, 3),
+                                    "loss": round(loss, 4), **({"code": name} if a.code else {})})
+                    print(json.dumps(results[-1]), flush=True)
+    other.cleanup()
     if a.private:
         pieces = []  # whole-sentence pieces of ~64k tokens, dealt round-robin so the processes share evenly
         for b, ids, off in blocks:

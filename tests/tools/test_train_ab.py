@@ -31,3 +31,20 @@ def test_train_ab_with_hs_trains_the_huffman_tree():
     # 1.7 under negative sampling); a Trainer without the tree read past its empty one (a crash: exit -11)
     assert runs[True][0]["loss"] > 1.0 and runs[True][0]["loss"] != runs[False][0]["loss"]
     assert runs[True][-1]["private_processes"] == 1 and runs[True][-1]["seconds_max"] > 0
+
+
+def test_train_ab_times_another_checkout_epoch_by_epoch_in_turn():
+    res = subprocess.run([sys.executable, "tools/train_ab.py", "--corpus", SAMPLE, "--threads", "1", "--model", "cbow",
+                          "--reps", "2", "--code", ROOT], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    runs = json.loads(res.stdout.strip().splitlines()[-1])
+    assert [r["code"] for r in runs] == ["here", ROOT, "here", ROOT]
+    # the same code, seeded, one thread: the copy imported under another name trains the same epoch
+    assert runs[0]["loss"] == runs[1]["loss"] and all(r["seconds"] > 0 for r in runs)
+
+
+def test_train_ab_code_that_is_no_checkout_is_one_line_and_exit_2(tmp_path):
+    res = subprocess.run([sys.executable, "tools/train_ab.py", "--corpus", SAMPLE, "--threads", "1", "--reps", "1",
+                          "--code", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 2 and res.stderr.strip() == f"--code {tmp_path}: no streamnlp package there; name a " \
+                                                         "checkout of this repository"
