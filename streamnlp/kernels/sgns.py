@@ -33,16 +33,24 @@ MAX_EXP = np.float32(8.0)
 TABLE_SCALE = np.float32(EXP_TABLE_SIZE / (2 * MAX_EXP))
 _mid = (np.arange(EXP_TABLE_SIZE) + 0.5) / TABLE_SCALE - MAX_EXP
 SIGMOID_TABLE = (1.0 / (1.0 + np.exp(-_mid))).astype(np.float32)
+# The steps' sigmoid and loss by cell: 0 below -8, 1 + the table's cells, EXP_TABLE_SIZE + 1 above +8. A label
+# of 1 scored in cell c adds LOSS_POS[c] = -log(sigmoid), one of 0 LOSS_NEG[c] = -log(1 - sigmoid), each
+# probability floored at 1e-7. Adding them up costs a load and an add per target; a product of the
+# probabilities with one log a step took 10% of CBOW's hierarchical softmax step (np.log alone, 20 ns a call).
+SIGMOID_CELLS = np.concatenate([[0.0], SIGMOID_TABLE, [1.0]]).astype(np.float32)
+LOSS_POS = -np.log(np.maximum(SIGMOID_CELLS, np.float32(1e-7)).astype(np.float64))
+LOSS_NEG = -np.log(np.maximum(np.float32(1.0) - SIGMOID_CELLS, np.float32(1e-7)).astype(np.float64))
 
 
-@njit(**JIT)
-def table_sigmoid(f):
-    """sigmoid(f) at the middle of f's table cell; exactly 0 or 1 beyond +-8."""
+@njit(inline="always", **JIT)
+def sigmoid_cell(f):
+    """f's cell of SIGMOID_CELLS, LOSS_POS and LOSS_NEG: sigmoid(f) at the middle of f's table cell, exactly 0 or 1
+    beyond +-8."""
     if f >= MAX_EXP:
-        return np.float32(1.0)
+        return EXP_TABLE_SIZE + 1
     if f <= -MAX_EXP:
-        return np.float32(0.0)
-    return SIGMOID_TABLE[int((f + MAX_EXP) * TABLE_SCALE)]
+        return 0
+    return int((f + MAX_EXP) * TABLE_SCALE) + 1
 
 
 @njit(**JIT)
@@ -64,7 +72,6 @@ def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g, npos,
     """
     D = src.shape[1]
     loss = 0.0
-    likelihood = 1.0  # product of the model's probabilities of the labels; one log per underflow guard
     one = np.float32(1.0)
     for a in range(m):
         r = rows[base + a]
@@ -87,19 +94,16 @@ def ns_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g, npos,
                 g[a, t + 2] = f3
         for t in range(nt):
             f = g[a, t]
-            s = table_sigmoid(f)
+            c = sigmoid_cell(f)
+            s = SIGMOID_CELLS[c]
             if t < npos:
                 g[a, t] = (one - s) * alpha
-                likelihood *= max(s, np.float32(1e-7))
+                loss += LOSS_POS[c]
             else:
                 g[a, t] = -s * alpha
-                likelihood *= max(one - s, np.float32(1e-7))
+                loss += LOSS_NEG[c]
             if f >= skip or f <= -skip:  # hierarchical softmax's nodes past +-skip take no step (word2vec.c's)
                 g[a, t] = np.float32(0.0)
-            if likelihood < 1e-200:
-                loss -= np.log(likelihood)
-                likelihood = 1.0
-    loss -= np.log(likelihood)
     for a in range(m):  # up to three distinct targets per pass over the row: fewer loads and stores
         r = rows[base + a]
         for d in range(D):
@@ -154,7 +158,6 @@ def ns_window_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g
     """
     D = src.shape[1]
     loss = 0.0
-    likelihood = 1.0  # product of the model's probabilities of the labels; one log per underflow guard
     one = np.float32(1.0)
     for t in range(0, nt, 3):  # three targets at a time, as ns_update
         w1 = targets[slot, t]
@@ -195,19 +198,16 @@ def ns_window_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g
     for a in range(m):
         for t in range(nt):
             f = g[a, t]
-            s = table_sigmoid(f)
+            c = sigmoid_cell(f)
+            s = SIGMOID_CELLS[c]
             if t < npos:
                 g[a, t] = (one - s) * alpha
-                likelihood *= max(s, np.float32(1e-7))
+                loss += LOSS_POS[c]
             else:
                 g[a, t] = -s * alpha
-                likelihood *= max(one - s, np.float32(1e-7))
+                loss += LOSS_NEG[c]
             if f >= skip or f <= -skip:  # hierarchical softmax's nodes past +-skip take no step (word2vec.c's)
                 g[a, t] = np.float32(0.0)
-            if likelihood < 1e-200:
-                loss -= np.log(likelihood)
-                likelihood = 1.0
-    loss -= np.log(likelihood)
     for a in range(m):
         for d in range(D):
             grad[a, d] = np.float32(0.0)
