@@ -157,7 +157,9 @@ def ns_window_update(src, rows, base, m, targets, slot, nt, syn1, alpha, grad, g
     that to the caller. On 2 cores one epoch trains 20% faster than with ns_update. On many cores it
     also holds each output row that all threads write for one burst rather than the whole step (what
     that is worth there is still to be measured). The loops are written out here and in ns_update
-    alike: as Numba helpers (inline or not) the same step ran 1.6-2.6x slower. Inlined into the workers as
+    alike: as Numba helpers (inline or not) the same step ran 1.6-2.6x slower, and the per-target sigmoid and
+    loss as an inline helper shared by both made CBOW's epoch under --hs 20% slower (eight alternated epochs of
+    eight, one thread; the losses the same). Inlined into the workers as
     ns_update is: skip-gram's epoch 7% faster on one thread, 5-6% on two (three of four alternated pairs).
     """
     D = src.shape[1]
