@@ -121,7 +121,9 @@ class Replica:
 
     def expect(self, g: int) -> None:
         """Round g is the first the driver will ask; the others follow in order (train_round)."""
-        self.next_round = g
+        with self.turn:
+            self.next_round = g
+            self.turn.notify_all()  # the turns change under their lock, and a round asked meanwhile rechecks its turn
 
     def _round(self, g: int, pos: float, active: int, total: float,
                rows: tuple[int, np.ndarray, np.ndarray] | None, k: int, sample: bool) -> dict[str, Any]:
