@@ -93,9 +93,9 @@ def main() -> None:
         int if kind.startswith("int") else float if "float" in kind else str)
     threads = [int(t) for t in a.threads.split(",")]
     codes = [("here", w2v, make_config)]
-    other = tempfile.TemporaryDirectory(prefix="train-ab-code-")
     if a.code:
-        codes.append((a.code, *other_code(a.code, other.name)))
+        copy = tempfile.TemporaryDirectory(prefix="train-ab-code-")  # removed when the process ends
+        codes.append((a.code, *other_code(a.code, copy.name)))
     base = {"model": a.model, "epochs": 1, **({"hs": True, "negative": 0} if a.hs else {})}
     with tempfile.TemporaryDirectory(prefix="train-ab-") as work:  # the blocks are held in memory below
         vocab, corpus, _ = prepare_corpus([a.corpus], work,
@@ -116,7 +116,6 @@ def main() -> None:
                     results.append({"model": a.model, "threads": t, key: cast(v), "seconds": round(s, 3),
                                     "loss": round(loss, 4), **({"code": name} if a.code else {})})
                     print(json.dumps(results[-1]), flush=True)
-    other.cleanup()
     if a.private:
         pieces = []  # whole-sentence pieces of ~64k tokens, dealt round-robin so the processes share evenly
         for b, ids, off in blocks:
