@@ -358,7 +358,7 @@ def with_ratios(rows: list[dict]) -> None:
         if r["tool"] != "streamnlp":
             continue
         for g in rows:
-            if g["tool"] != "streamnlp" and g["model"] == r["model"] and g.get("turn", 0) == r.get("turn", 0) and \
+            if g["tool"] != "streamnlp" and g["model"] == r["model"] and g["turn"] == r["turn"] and \
                     (g["threads"] == r["threads"] or r["model"] == "vocab"):
                 lm = r["model"].startswith("lm-")
                 ratio = r["words_per_s"] / g["words_per_s"] if lm else g["wall_seconds"] / r["wall_seconds"]
@@ -392,11 +392,11 @@ def scaling(rows: list[dict]) -> list[dict]:
     the 1-thread words/s, end to end; for streamnlp also of the training loop alone (train_seconds)."""
     out = []
     for r in rows:
-        one = next((x for x in rows if (x["tool"], x["model"], x["threads"], x.get("turn", 0)) ==
-                    (r["tool"], r["model"], 1, r.get("turn", 0))), None)
+        one = next((x for x in rows if (x["tool"], x["model"], x["threads"], x["turn"]) ==
+                    (r["tool"], r["model"], 1, r["turn"])), None)
         if one is None or r["threads"] == 1 or r["model"] == "vocab":
             continue
-        e = {"tool": r["tool"], "model": r["model"], "threads": r["threads"], "turn": r.get("turn", 0),
+        e = {"tool": r["tool"], "model": r["model"], "threads": r["threads"], "turn": r["turn"],
              "speedup": round(r["words_per_s"] / one["words_per_s"], 2),
              "efficiency": round(r["words_per_s"] / one["words_per_s"] / r["threads"], 3)}
         if r.get("train_seconds") and one.get("train_seconds"):
