@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -177,6 +178,33 @@ def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, sm
         out[hot] = tr.syn0.copy(), tr.syn1.copy(), trace[0, :trace_n[0]].copy()
     for hot in (10, len(vocab)):
         assert np.array_equal(out[hot][2], out[0][2]) and len(out[0][2]) > 100
+        assert np.allclose(out[hot][0], out[0][0], atol=1e-5) and np.allclose(out[hot][1], out[0][1], atol=1e-5)
+    assert not np.allclose(out[0][1], 0)
+
+
+@pytest.mark.parametrize("model", ["sg", "cbow"])
+def test_hierarchical_softmax_copies_kept_over_sub_blocks_lose_no_change(tmp_path, small_corpus, model, monkeypatch):
+    """Under --hs a thread keeps its hot rows' copies over all the sub-blocks it takes: one thread taking
+    several sub-blocks (syncing every 7 centers, its whole change: nothing else writes) ends where the
+    shared rows alone end, to rounding; a change left in the copies at the end would show."""
+    monkeypatch.setattr(w2v, "hot_copies", lambda hot, k, hs: (hot, 7, np.float32(1)))
+    monkeypatch.setattr(w2v, "SUB_TOKENS", 400)
+    monkeypatch.setattr(w2v, "run_parallel", lambda work, workers: work(0))  # one thread takes every sub-block
+    cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=5, hs=True, negative=0)
+    shards = discover([small_corpus])
+    vocab = build_vocab(shards, cfg)
+    corpus = encode_corpus(shards, vocab, cfg, str(tmp_path / "cache"))
+    ids, offsets = corpus.read_block(0)
+    k = int(np.searchsorted(offsets, 3000))
+    ids, offsets = ids[:offsets[k]], offsets[:k + 1]
+    out = {}
+    for hot in (0, 10, len(vocab)):
+        tr = Trainer(replace(cfg, hot_rows=hot), vocab.keep_probs(cfg.sample), *vocab.noise_table(),
+                     *init_weights(len(vocab), 12, 1), corpus.n_tokens, tree=w2v.tree_of(vocab))
+        with thread_limits(2):
+            tr.block(0, 0, 0, ids, offsets)
+        out[hot] = tr.syn0.copy(), tr.syn1.copy()
+    for hot in (10, len(vocab)):
         assert np.allclose(out[hot][0], out[0][0], atol=1e-5) and np.allclose(out[hot][1], out[0][1], atol=1e-5)
     assert not np.allclose(out[0][1], 0)
 
