@@ -1,0 +1,26 @@
+"""tools/ray_call_cost.py: a call's cost measured against the session's Ray cluster, both ways an object travels
+(inside the call, and through the object store past Ray's 100 KiB bound); an address that does not answer is
+one line and exit 2."""
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_it_measures_a_call_that_travels_inline_and_one_through_the_object_store(ray_cluster):
+    res = subprocess.run([sys.executable, "tools/ray_call_cost.py", "--address", ray_cluster, "--rows", "8,20000",
+                          "--dim", "4", "--calls", "5"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [r["rows"] for r in rows] == [8, 20000]
+    assert [r["bytes_each_way"] for r in rows] == [256, 640000]  # two matrices of rows x 4 float32s
+    assert all(r["wall_ms"] > 0 and r["driver_cpu_ms"] >= 0 and r["actor_cpu_ms"] > 0 for r in rows)
+
+
+def test_an_address_that_does_not_answer_is_one_line():
+    res = subprocess.run([sys.executable, "tools/ray_call_cost.py", "--address", "127.0.0.1:1", "--rows", "1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert res.stderr.strip().startswith("--address 127.0.0.1:1: cannot reach the cluster")
+    assert len(res.stderr.strip().splitlines()) == 1
