@@ -484,12 +484,14 @@ def _make_worker(kind: int):
         one_pos = np.int64(1)
         skip = HS_SKIP if hs else NO_SKIP
         since = 0
+        took = False
         if hs:  # the copies last over all the sub-blocks this thread takes
             pull_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot)
         while True:
             b = fetch_add(next_sub, 1)
             if b >= n_sub:
                 break
+            took = True
             if not hs:
                 pull_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot)
                 since = 0
@@ -579,7 +581,7 @@ def _make_worker(kind: int):
                 push_hot(syn0, syn1, base0, base1, hot, hot_out, out_share, off, tid * hot)
             losses[b] = loss
             pairs[b] = npairs
-        if hs:
+        if hs and took:  # (a thread that took none would write back rows another may be pushing to)
             push_hot(syn0, syn1, base0, base1, hot, hot_out, out_share, off, tid * hot)
 
     train_worker.__name__ = train_worker.__qualname__ = f"train_worker_{KIND_NAMES[kind]}"

@@ -1,6 +1,6 @@
-"""tools/ray_call_cost.py: a call's cost measured against the session's Ray cluster, both ways an object travels
-(inside the call, and through the object store past Ray's 100 KiB bound); an address that does not answer is
-one line and exit 2."""
+"""tools/ray_call_cost.py: a call's cost measured against the session's Ray cluster, for rows small enough to
+travel inside the call and for rows past Ray's 100 KiB bound (through the object store); an address that does not
+answer is one line and exit 2."""
 import json
 import subprocess
 import sys
