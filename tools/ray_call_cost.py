@@ -38,22 +38,21 @@ def main() -> int:
         ap.error(f"--rows {a.rows}: give whole numbers separated by commas, as 128,1024")
     if min(sizes) < 1 or a.calls < 1 or a.dim < 1:
         ap.error("--rows, --dim and --calls must be above 0")
-    import numpy as np
-    import psutil
-    import ray
-
     env = {"RAY_max_direct_call_object_size": str(a.inline)} if a.inline else {}
     os.environ.update(env)  # read by the driver's Ray core as it connects
     try:
-        with cluster(a.address):
-            measure(ray, np, psutil, a, sizes, env)
+        with cluster(a.address) as ray:
+            measure(ray, a, sizes, env)
     except UserError as e:
         print(str(e).replace("--ray", "--address", 1), file=sys.stderr)
         return 2
     return 0
 
 
-def measure(ray, np, psutil, a: argparse.Namespace, sizes: list[int], env: dict[str, str]) -> None:
+def measure(ray, a: argparse.Namespace, sizes: list[int], env: dict[str, str]) -> None:
+    """One line of JSON per size in `sizes`, from --calls calls to one new actor (its runtime environment `env`)."""
+    import numpy as np
+    import psutil
 
     @ray.remote(num_cpus=1)
     class Echo:
