@@ -56,7 +56,7 @@ def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int)
                 for s0, s1 in units[g:g + k]:  # each from the group's starting rows, pushed whole at its end
                     syn0[:hot], syn1[:hot_out] = start0, start1
                     step = Step(cfg.sample > 0, cfg.window, cfg.negative, cfg.effective_alpha(), pos0, total, cfg.seed,
-                                epoch, uid, V, hot, hot_out, 1 << 40, np.float32(1.0))
+                                epoch, uid, V, hot, hot_out, 1 << 40, np.float32(1.0), False)
                     worker(0, np.zeros(1, np.int64), step, ids, offsets, np.array([s0, s1], np.int64), max_len, syn0,
                            syn1, base0, base1, keep, prob, alias, np.zeros(1), np.zeros(1, np.int64), NO_TRACE,
                            NO_TRACE_N, *NO_TREE)

@@ -409,9 +409,9 @@ NO_SKIP = np.float32(np.inf)
 
 # A block's settings: the sampling (subsample, window, negative), the learning-rate schedule (alpha0
 # decaying over `total` tokens from the block's position pos0), the random streams (seed, epoch, block),
-# and the hot rows (n_words, hot, hot_out, hot_every, out_share).
+# and the hot rows (n_words, hot, hot_out, hot_every, out_share, hot_lasting).
 Step = namedtuple("Step", "subsample window negative alpha0 pos0 total seed epoch block n_words hot hot_out "
-                         "hot_every out_share")
+                         "hot_every out_share hot_lasting")
 
 
 def variant(sg: bool, shared: bool, hs: bool = False) -> int:
@@ -451,19 +451,16 @@ def _make_worker(kind: int):
         rows, trains on those, and adds their change to the shared rows (base0/base1 keep the copies'
         starting values) every `hot_every` centers and at its end, so the rows that every thread writes
         all the time move between cores once per hot_every centers. The caller sets hot_out and hot_every
-        from the number of threads (push_hot). Under hierarchical softmax a thread keeps its copies over all
-        the sub-blocks it takes (pulled once, pushed every hot_every centers and when it is done): its 1,024
-        hot rows of each matrix, pulled and pushed at every sub-block too, cost CBOW's epoch on two threads
-        17% (realtext, 7 alternated pairs of 8, the same analogy over seeds 1-3); skip-gram's 256 under
-        negative sampling gained nothing from it, and its loss rose (2.335 against 2.332), so there the
-        copies start afresh at every sub-block.
+        from the number of threads (push_hot). With hot_lasting the copies last over all the sub-blocks a
+        thread takes (pulled at its first, pushed every hot_every centers and when it is done) instead of
+        starting afresh at each; the caller chooses (train.word2vec.hot_copies).
 
         A plain function run on the caller's threads, not a parallel loop: Numba's parallel passes and its
         recompiling of every function a parallel loop calls made a first run compile skip-gram for 21 s
         (6.6 s as it is).
         """
         (subsample, window, negative, alpha0, pos0, total, seed, epoch, block, n_words, hot, hot_out,
-         hot_every, out_share) = step
+         hot_every, out_share, lasting) = step
         n_sub = subs.shape[0] - 1
         D = syn0.shape[1]
         tracing = trace.shape[0] > 0
@@ -484,17 +481,15 @@ def _make_worker(kind: int):
         one_pos = np.int64(1)
         skip = HS_SKIP if hs else NO_SKIP
         since = 0
-        took = False
-        if hs:  # the copies last over all the sub-blocks this thread takes
-            pull_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot)
+        took = False  # a sub-block yet
         while True:
             b = fetch_add(next_sub, 1)
             if b >= n_sub:
                 break
-            took = True
-            if not hs:
+            if not (lasting and took):
                 pull_hot(syn0, syn1, base0, base1, hot, hot_out, off, tid * hot)
                 since = 0
+            took = True
             ps = stream_seed(seed, epoch, block, b, PAIRS_STREAM)
             ns = stream_seed(seed, epoch, block, b, NOISE_STREAM)
             loss = 0.0
@@ -577,11 +572,11 @@ def _make_worker(kind: int):
                             r = ctx[base + a]
                             for d in range(D):
                                 syn0[r, d] += grad[0, d]
-            if not hs:
+            if not lasting:
                 push_hot(syn0, syn1, base0, base1, hot, hot_out, out_share, off, tid * hot)
             losses[b] = loss
             pairs[b] = npairs
-        if hs and took:  # (a thread that took none would write back rows another may be pushing to)
+        if lasting and took:
             push_hot(syn0, syn1, base0, base1, hot, hot_out, out_share, off, tid * hot)
 
     train_worker.__name__ = train_worker.__qualname__ = f"train_worker_{KIND_NAMES[kind]}"

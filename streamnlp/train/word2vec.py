@@ -109,11 +109,11 @@ class Trainer:
         threads = min(numba.get_num_threads(), self.threads)
         workers = max(1, min(threads, n_sub))
         hot = min(c.effective_hot_rows(threads), len(self.syn0))
-        hot_out, hot_every, out_share = hot_copies(hot, workers, c.hs)
+        hot_out, hot_every, out_share, lasting = hot_copies(hot, workers, c.hs)
         alpha = c.effective_alpha() if alpha is None else alpha
         pos0, total = schedule or (float(epoch * self.n_tokens + tok_start), self.total)
         step = Step(c.sample > 0, c.window, c.negative, alpha, pos0, total, c.seed, epoch, b, len(self.syn0), hot,
-                    hot_out, hot_every, out_share)
+                    hot_out, hot_every, out_share, lasting)
         train_worker = TRAIN_WORKERS[variant(c.model == "sg", c.shared_negatives, c.hs)]
         losses, pairs, next_sub = np.zeros(n_sub), np.zeros(n_sub, np.int64), np.zeros(1, np.int64)
         max_len = int(np.diff(offsets).max())
@@ -145,12 +145,17 @@ def loss_sample(corpus: EncodedCorpus, tokens: int = SAMPLE_TOKENS, spots: int =
     return np.concatenate(ids_parts), np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
 
 
-def hot_copies(hot: int, k: int, hs: bool = False) -> tuple[int, int, np.float32]:
-    """(output rows copied, centers between syncs, share of a unit's change to them the shared rows take) for
-    `hot` hot rows and k work units at once: output rows too only for k <= 2, where summed copies cannot
-    overshoot (kernels.sgns.push_hot), and under hierarchical softmax (the tree's top nodes) their mean; a
-    sync every HOT_SYNC_CENTERS / k centers keeps what all threads train between two syncs constant."""
-    return (hot if k <= 2 else 0), HOT_SYNC_CENTERS // k, np.float32(1.0 / k if hs else 1.0)
+def hot_copies(hot: int, k: int, hs: bool = False) -> tuple[int, int, np.float32, bool]:
+    """(output rows copied, centers between syncs, share of a unit's change to them the shared rows take,
+    whether a thread's copies last over all the sub-blocks it takes) for `hot` hot rows and k work units at
+    once: output rows too only for k <= 2, where summed copies cannot overshoot (kernels.sgns.push_hot), and
+    under hierarchical softmax (the tree's top nodes) their mean; a sync every HOT_SYNC_CENTERS / k centers
+    keeps what all threads train between two syncs constant. The copies last under hierarchical softmax only:
+    its 1,024 hot rows of each matrix, pulled and pushed at every 4,096-token sub-block too, cost CBOW's epoch
+    on two threads 17% (realtext, 7 alternated pairs of 8, the same analogy over seeds 1-5); skip-gram's 256
+    under negative sampling gained nothing from lasting copies (2 pairs of 6) and its loss rose (2.335
+    against 2.332), so there they start afresh at every sub-block."""
+    return (hot if k <= 2 else 0), HOT_SYNC_CENTERS // k, np.float32(1.0 / k if hs else 1.0), hs
 
 
 def tree_of(vocab) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

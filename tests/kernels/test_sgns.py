@@ -158,7 +158,8 @@ def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, sm
     only the input rows are copied (as with more than two threads); the trace still names words, not
     copy rows."""
     if plan != "as run":
-        monkeypatch.setattr(w2v, "hot_copies", lambda hot, k, hs: (hot if plan[0] == "s" else 0, 7, np.float32(1)))
+        monkeypatch.setattr(w2v, "hot_copies",
+                            lambda hot, k, hs: (hot if plan[0] == "s" else 0, 7, np.float32(1), False))
     cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=5)
     shards = discover([small_corpus])
     vocab = build_vocab(shards, cfg)
@@ -184,10 +185,10 @@ def test_hot_rows_train_as_the_shared_rows_and_trace_the_same_pairs(tmp_path, sm
 
 @pytest.mark.parametrize("model", ["sg", "cbow"])
 def test_hierarchical_softmax_copies_kept_over_sub_blocks_lose_no_change(tmp_path, small_corpus, model, monkeypatch):
-    """Under --hs a thread keeps its hot rows' copies over all the sub-blocks it takes: one thread taking
+    """Copies that last over all the sub-blocks a thread takes (--hs's, hot_copies): one thread taking
     several sub-blocks (syncing every 7 centers, its whole change: nothing else writes) ends where the
     shared rows alone end, to rounding; a change left in the copies at the end would show."""
-    monkeypatch.setattr(w2v, "hot_copies", lambda hot, k, hs: (hot, 7, np.float32(1)))
+    monkeypatch.setattr(w2v, "hot_copies", lambda hot, k, hs: (hot, 7, np.float32(1), True))
     monkeypatch.setattr(w2v, "SUB_TOKENS", 400)
     monkeypatch.setattr(w2v, "run_parallel", lambda work, workers: work(0))  # one thread takes every sub-block
     cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=5, hs=True, negative=0)

@@ -124,6 +124,7 @@ def test_hot_rows_default_to_skip_gram_and_hierarchical_softmax_at_two_threads_o
 
 
 def test_more_than_two_units_at_once_copy_input_rows_only_and_sync_more_often():
-    assert [hot_copies(256, k) for k in (1, 2, 3, 16)] == [(256, 4096, 1), (256, 2048, 1), (0, 1365, 1), (0, 256, 1)]
+    assert [hot_copies(256, k) for k in (1, 2, 3, 16)] == [(256, 4096, 1, False), (256, 2048, 1, False),
+                                                           (0, 1365, 1, False), (0, 256, 1, False)]
     # under hierarchical softmax the copied output rows (the tree's top nodes) take the units' mean change
-    assert [hot_copies(256, k, hs=True)[2] for k in (1, 2)] == [1, 0.5]
+    assert [hot_copies(256, k, hs=True)[2:] for k in (1, 2)] == [(1, True), (0.5, True)]  # the copies last
