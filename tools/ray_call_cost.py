@@ -8,7 +8,7 @@ travel inside the call; larger ones through the node's object store, which the r
 raises that bound in the driver and the actor (RAY_max_direct_call_object_size; the actor through its runtime
 environment's variables). The raylet's CPU is read from /proc when it runs on this machine.
 
-usage: tools/ray_call_cost.py [--address auto] [--rows 128,256,1024,4096,16384] [--dim 100] [--calls 300]
+usage: tools/ray_call_cost.py [--ray auto] [--rows 128,256,1024,4096,16384] [--dim 100] [--calls 300]
                               [--inline BYTES]
 """
 from __future__ import annotations
@@ -26,7 +26,8 @@ from streamnlp.run.errors import UserError  # noqa: E402
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--address", default="auto", help="the cluster (auto: the one `ray start --head` started here)")
+    ap.add_argument("--ray", default="auto",
+                    help="the cluster, as stream-train's --ray (auto: the one `ray start --head` started here)")
     ap.add_argument("--rows", default="128,256,1024,4096,16384", help="rows per matrix each call sends, a list")
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--calls", type=int, default=300)
@@ -41,10 +42,10 @@ def main() -> int:
     env = {"RAY_max_direct_call_object_size": str(a.inline)} if a.inline else {}
     os.environ.update(env)  # read by the driver's Ray core as it connects
     try:
-        with cluster(a.address) as ray:
+        with cluster(a.ray) as ray:
             measure(ray, a, sizes, env)
     except UserError as e:
-        print(str(e).replace("--ray", "--address", 1), file=sys.stderr)
+        print(e, file=sys.stderr)
         return 2
     return 0
 

@@ -9,7 +9,7 @@ from conftest import ROOT
 
 
 def test_it_measures_a_call_that_travels_inline_and_one_through_the_object_store(ray_cluster):
-    res = subprocess.run([sys.executable, "tools/ray_call_cost.py", "--address", ray_cluster, "--rows", "8,20000",
+    res = subprocess.run([sys.executable, "tools/ray_call_cost.py", "--ray", ray_cluster, "--rows", "8,20000",
                           "--dim", "4", "--calls", "5"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
@@ -19,8 +19,8 @@ def test_it_measures_a_call_that_travels_inline_and_one_through_the_object_store
 
 
 def test_an_address_that_does_not_answer_is_one_line():
-    res = subprocess.run([sys.executable, "tools/ray_call_cost.py", "--address", "127.0.0.1:1", "--rows", "1"],
+    res = subprocess.run([sys.executable, "tools/ray_call_cost.py", "--ray", "127.0.0.1:1", "--rows", "1"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 2
-    assert res.stderr.strip().startswith("--address 127.0.0.1:1: cannot reach the cluster")
+    assert res.stderr.strip().startswith("--ray 127.0.0.1:1: cannot reach the cluster")
     assert len(res.stderr.strip().splitlines()) == 1
