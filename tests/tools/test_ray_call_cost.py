@@ -24,3 +24,10 @@ def test_an_address_that_does_not_answer_is_one_line():
     assert res.returncode == 2
     assert res.stderr.strip().startswith("--ray 127.0.0.1:1: cannot reach the cluster")
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_rows_that_are_not_whole_numbers_above_0_are_refused_before_connecting():
+    for flags, says in ((["--rows", "x"], "--rows x: give whole numbers"), (["--calls", "0"], "must be above 0")):
+        res = subprocess.run([sys.executable, "tools/ray_call_cost.py", "--ray", "127.0.0.1:1", *flags], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+        assert res.returncode == 2 and says in res.stderr.strip().splitlines()[-1] and "Traceback" not in res.stderr
