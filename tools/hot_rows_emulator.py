@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import streamnlp.train.word2vec as w2v  # noqa: E402
 from streamnlp.data.prepare import prepare_corpus  # noqa: E402
 from streamnlp.kernels.common import sub_blocks  # noqa: E402
-from streamnlp.kernels.sgns import TRAIN_WORKERS, Step, variant  # noqa: E402
+from streamnlp.kernels.sgns import Step, variant, worker  # noqa: E402
 from streamnlp.run.config import Word2VecConfig  # noqa: E402
 from streamnlp.run.rundir import make_config  # noqa: E402
 from streamnlp.train.word2vec import NO_TRACE, NO_TRACE_N, NO_TREE  # noqa: E402
@@ -44,7 +44,7 @@ def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int)
     syn0, syn1 = w2v.init_weights(V, cfg.dim, cfg.seed, hot)
     base0, base1 = (np.zeros((max(hot, 1), syn0.shape[1]), np.float32) for _ in range(2))
     total, uid = float(cfg.epochs * corpus.n_tokens), 0
-    worker = TRAIN_WORKERS[variant(cfg.model == "sg", cfg.shared_negatives)]
+    train_worker = worker(variant(cfg.model == "sg", cfg.shared_negatives), w2v.model_columns(cfg.dim, syn0))
     for epoch in range(cfg.epochs):
         for b, ids, offsets in blocks:
             subs = sub_blocks(offsets, unit)
@@ -57,9 +57,9 @@ def train(cfg, vocab, corpus, blocks, k: int, unit: int, hot: int, hot_out: int)
                     syn0[:hot], syn1[:hot_out] = start0, start1
                     step = Step(cfg.sample > 0, cfg.window, cfg.negative, cfg.effective_alpha(), pos0, total, cfg.seed,
                                 epoch, uid, V, hot, hot_out, 1 << 40, np.float32(1.0), False)
-                    worker(0, np.zeros(1, np.int64), step, ids, offsets, np.array([s0, s1], np.int64), max_len, syn0,
-                           syn1, base0, base1, keep, prob, alias, np.zeros(1), np.zeros(1, np.int64), NO_TRACE,
-                           NO_TRACE_N, *NO_TREE)
+                    train_worker(0, np.zeros(1, np.int64), step, ids, offsets, np.array([s0, s1], np.int64), max_len,
+                                 syn0, syn1, base0, base1, keep, prob, alias, np.zeros(1), np.zeros(1, np.int64),
+                                 NO_TRACE, NO_TRACE_N, *NO_TREE)
                     uid += 1
                     change0 += syn0[:hot] - start0
                     change1 += syn1[:hot_out] - start1

@@ -20,7 +20,7 @@ from ..data.pairs import SUB_TOKENS
 from ..data.prepare import finish_run, prepare_corpus
 from ..kernels.common import sub_blocks
 from ..kernels.huffman import huffman_tree, path_targets
-from ..kernels.sgns import HOT_SYNC_CENTERS, TRAIN_WORKERS, Step, variant
+from ..kernels.sgns import HOT_SYNC_CENTERS, Step, variant, worker
 from ..run import checkpoint, rundir
 from ..run.config import Word2VecConfig, to_json
 from ..run.errors import UserError
@@ -49,12 +49,23 @@ def line_aligned(rows: np.ndarray, extra_rows: int = 0) -> np.ndarray:
     return out
 
 
+def line_width(dim: int) -> int:
+    """dim float32 columns widened to whole 64-byte lines (16 to a line)."""
+    return -(-dim // 16) * 16
+
+
 def _aligned_zeros(n: int, dim: int) -> np.ndarray:
     """n zero rows of dim float32 widened to whole 64-byte lines, each row starting on one."""
-    width = -(-dim // 16) * 16  # 16 float32 to a line
+    width = line_width(dim)
     buf = np.zeros(n * width + 16, dtype=np.float32)
     first = (-buf.ctypes.data % 64) // 4
     return buf[first:first + n * width].reshape(n, width)
+
+
+def model_columns(dim: int, weights: np.ndarray) -> int:
+    """The columns of `weights` that the kernels train: the model's dim where they are line_aligned rows of dim
+    columns (their padding after), else all of them (weights of another width, as tests pass)."""
+    return dim if weights.shape[1] == line_width(dim) else weights.shape[1]
 
 
 def init_weights(n_words: int, dim: int, seed: int, extra_rows: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +125,7 @@ class Trainer:
         pos0, total = schedule or (float(epoch * self.n_tokens + tok_start), self.total)
         step = Step(c.sample > 0, c.window, c.negative, alpha, pos0, total, c.seed, epoch, b, len(self.syn0), hot,
                     hot_out, hot_every, out_share, lasting)
-        train_worker = TRAIN_WORKERS[variant(c.model == "sg", c.shared_negatives, c.hs)]
+        train_worker = worker(variant(c.model == "sg", c.shared_negatives, c.hs), model_columns(c.dim, self._w0))
         losses, pairs, next_sub = np.zeros(n_sub), np.zeros(n_sub, np.int64), np.zeros(1, np.int64)
         max_len = int(np.diff(offsets).max())
         run_parallel(lambda tid: train_worker(tid, next_sub, step, ids, offsets, subs, max_len, self._w0, self._w1,

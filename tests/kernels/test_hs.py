@@ -100,7 +100,7 @@ def test_the_step_follows_the_gradient_of_the_paths_log_likelihood(code):
     grad, g = np.zeros((1, 6), np.float32), np.zeros((1, 2), np.float32)
     after = syn1.copy()
     ns_update(x, np.zeros(1, np.int64), 0, 1, nodes[order][None].astype(np.int64), 0, 2, after, alpha, grad, g,
-              np.int64(1), HS_SKIP)
+              np.int64(1), HS_SKIP, 6)
     eps = 1e-3
     num_x = np.array([(loss(x + eps * e, syn1) - loss(x - eps * e, syn1)) / (2 * eps) for e in np.eye(6)[:, None, :]])
     assert np.allclose(grad[0] / alpha, -num_x.reshape(-1), atol=5e-3)
@@ -121,7 +121,7 @@ def test_nodes_scored_past_six_take_no_step():
     for skip, moved in ((HS_SKIP, [False, True]), (np.float32(np.inf), [True, True])):
         after = syn1.copy()
         ns_update(x, np.zeros(1, np.int64), 0, 1, np.array([[1, 0]], np.int64), 0, 2, after, np.float32(0.1),
-                  np.zeros((1, 4), np.float32), np.zeros((1, 2), np.float32), np.int64(1), skip)
+                  np.zeros((1, 4), np.float32), np.zeros((1, 2), np.float32), np.int64(1), skip, 4)
         assert [not np.array_equal(after[n], syn1[n]) for n in (0, 1)] == moved
 
 

@@ -13,6 +13,7 @@ from streamnlp.data.encode import encode_corpus
 from streamnlp.data.pairs import block_pairs
 from streamnlp.data.shards import discover
 from streamnlp.data.vocab import build_vocab
+from streamnlp.kernels import sgns
 from streamnlp.kernels.sgns import ns_update, ns_window_update, pull_hot, push_hot
 from streamnlp.run.config import Word2VecConfig
 from streamnlp.run.threads import thread_limits
@@ -46,7 +47,7 @@ def run_step(step, inp, targets, syn1, npos=1):
     g = np.zeros((m, len(targets)), np.float32)
     syn1, inp = syn1.copy(), inp.copy()
     loss = step(inp, np.arange(m), 0, m, targets[None], 0, len(targets), syn1, np.float32(0.025), grad, g, npos,
-                np.float32(np.inf))
+                np.float32(np.inf), D)
     return syn1, grad, loss, inp
 
 
@@ -131,6 +132,34 @@ def test_line_aligned_rows_train_as_plain_rows_and_their_padding_stays_zero(tmp_
     for w, p, p0 in zip(*trained, start):
         assert not w[:, 12:].any()
         assert np.allclose(w[:, :12], p, atol=1e-5) and not np.allclose(p, p0, atol=1e-3)
+
+
+@pytest.mark.parametrize("model, hs", [("sg", False), ("cbow", False), ("sg", True), ("cbow", True)])
+def test_a_worker_compiled_for_the_dimension_trains_as_the_one_for_any_width(tmp_path, small_corpus, model, hs,
+                                                                              monkeypatch):
+    """A worker of FIXED_DIMS loops over the model's 100 columns alone, laid out for that number; the worker for
+    any width loops over all 112 of line_aligned's. Both train alike (to the rounding of sums taken in
+    another order), and the padding stays zero."""
+    cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=3, hot_rows=0, hs=hs, negative=0 if hs else 5)
+    assert cfg.dim == 100 and 100 in sgns.FIXED_DIMS
+    shards = discover([small_corpus])
+    vocab = build_vocab(shards, cfg)
+    corpus = encode_corpus(shards, vocab, cfg, str(tmp_path / "cache"))
+    tables = vocab.keep_probs(cfg.sample), *vocab.noise_table()
+    tree = w2v.tree_of(vocab) if hs else None
+    ids, offsets = corpus.read_block(0)
+    trained, used = [], []
+    for any_width in (False, True):
+        if any_width:
+            monkeypatch.setattr(w2v, "worker", lambda kind, dim: used.append(0) or sgns.TRAIN_WORKERS[kind, 0])
+        tr = Trainer(cfg, *tables, *init_weights(len(vocab), cfg.dim, 1), corpus.n_tokens, tree=tree)
+        with thread_limits(1):
+            tr.block(0, 0, 0, ids, offsets)
+        trained.append((tr._w0, tr._w1))
+    assert used and trained[0][0].shape[1] == 112
+    for fixed, wide in zip(*trained):
+        assert not fixed[:, 100:].any() and not wide[:, 100:].any()
+        assert np.allclose(fixed, wide, atol=1e-6) and not np.allclose(fixed, 0, atol=1e-3)
 
 
 @pytest.mark.parametrize("shared", [True, False])
