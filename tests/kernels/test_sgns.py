@@ -156,6 +156,8 @@ def test_a_worker_compiled_for_the_dimension_trains_as_the_one_for_any_width(tmp
         with thread_limits(1):
             tr.block(0, 0, 0, ids, offsets)
         trained.append((tr._w0, tr._w1))
+        if not any_width:  # the run took the worker compiled for 100
+            assert sgns.TRAIN_WORKERS[sgns.variant(model == "sg", cfg.shared_negatives, hs), 100].signatures
     assert used and trained[0][0].shape[1] == 112
     for fixed, wide in zip(*trained):
         assert not fixed[:, 100:].any() and not wide[:, 100:].any()
