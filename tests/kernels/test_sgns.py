@@ -148,17 +148,16 @@ def test_a_worker_compiled_for_the_dimension_trains_as_the_one_for_any_width(tmp
     tables = vocab.keep_probs(cfg.sample), *vocab.noise_table()
     tree = w2v.tree_of(vocab) if hs else None
     ids, offsets = corpus.read_block(0)
-    trained, used = [], []
-    for any_width in (False, True):
-        if any_width:
-            monkeypatch.setattr(w2v, "worker", lambda kind, dim: used.append(0) or sgns.TRAIN_WORKERS[kind, 0])
+    trained, taken = [], []
+    for pick in (w2v.worker, lambda kind, dim: sgns.TRAIN_WORKERS[kind, 0]):
+        monkeypatch.setattr(w2v, "worker", lambda kind, dim, pick=pick: taken.append(pick(kind, dim)) or taken[-1])
         tr = Trainer(cfg, *tables, *init_weights(len(vocab), cfg.dim, 1), corpus.n_tokens, tree=tree)
         with thread_limits(1):
             tr.block(0, 0, 0, ids, offsets)
         trained.append((tr._w0, tr._w1))
-        if not any_width:  # the run took the worker compiled for 100
-            assert sgns.TRAIN_WORKERS[sgns.variant(model == "sg", cfg.shared_negatives, hs), 100].signatures
-    assert used and trained[0][0].shape[1] == 112
+    kind = sgns.variant(model == "sg", cfg.shared_negatives, hs)
+    assert [taken[0], taken[-1]] == [sgns.TRAIN_WORKERS[kind, 100], sgns.TRAIN_WORKERS[kind, 0]]
+    assert trained[0][0].shape[1] == 112
     for fixed, wide in zip(*trained):
         assert not fixed[:, 100:].any() and not wide[:, 100:].any()
         assert np.allclose(fixed, wide, atol=1e-6) and not np.allclose(fixed, 0, atol=1e-3)
