@@ -594,10 +594,11 @@ def worker(kind: int, dim: int):
 KIND_NAMES = {SG_WINDOW: "sg_window", SG_PAIRS: "sg_pairs", CBOW: "cbow", SG_HS: "sg_hs", CBOW_HS: "cbow_hs",
               SG_HS_PAIRS: "sg_hs_pairs"}
 # Vector sizes that have workers of their own, compiled with the size as a constant (word2vec's, gensim's and
-# fastText's 100, GloVe's 50 to 300). LLVM then lays each row loop out for it (no loop tail of unknown length,
+# fastText's 100; GloVe's 50 and 200). LLVM then lays each row loop out for it (no loop tail of unknown length,
 # no trip-count tests), and the loops skip the row's zero columns (100 of line_aligned's 112). CBOW under --hs,
 # one thread, realtext, alternated epochs (tools/train_ab.py --code): 12% faster in four of four against the
-# loops over 112 columns; over 112 as a constant, 7%. The same loss. A worker for every size would make each
-# new size compile its own (2-7 s; the tests' many small sizes each theirs).
-FIXED_DIMS = (50, 100, 200, 300)
+# loops over 112 columns (over 112 as a constant, 7%); at 200, 13% (four of four); at 50, two of two. The same
+# losses. Not 300: 7% slower (four of six) than the loops over its 304 columns. A worker for every size would
+# make each new size compile its own (2-7 s; the tests' many small sizes each theirs).
+FIXED_DIMS = (50, 100, 200)
 TRAIN_WORKERS = {(kind, dim): _make_worker(kind, dim) for kind in KIND_NAMES for dim in (0, *FIXED_DIMS)}
