@@ -422,8 +422,8 @@ def variant(sg: bool, shared: bool, hs: bool = False) -> int:
 
 def _make_worker(kind: int, dim: int):
     """train_worker compiled for one step `kind` and vector size `dim`, constants of the closure: Numba prunes the
-    other kinds' branches, and LLVM lays every row loop out for the dim columns (FIXED_DIMS) that the model has
-    (line_aligned's zero columns after them are left alone); dim 0 takes every column of syn0, whatever their
+    other kinds' branches, and LLVM lays every row loop out for the dim columns that the model has (FIXED_DIMS;
+    line_aligned's zero columns after them are left alone); dim 0 takes every column of syn0, whatever their
     number. Each (kind, dim) has a name of its own, and so a cache index of its own: two processes compiling
     two kinds at once never write one index."""
 
@@ -586,19 +586,22 @@ def _make_worker(kind: int, dim: int):
 
 
 def worker(kind: int, dim: int):
-    """The compiled train_worker for step `kind` and a model of dim dimensions: one for dim itself where dim is one
-    of FIXED_DIMS, else the one for any width."""
-    return TRAIN_WORKERS[kind, dim if dim in FIXED_DIMS else 0]
+    """The compiled train_worker for step `kind` and a model of dim dimensions: one for dim itself where the kind
+    is one of FIXED_KINDS and dim one of FIXED_DIMS, else the one for any width."""
+    return TRAIN_WORKERS.get((kind, dim), TRAIN_WORKERS[kind, 0])
 
 
 KIND_NAMES = {SG_WINDOW: "sg_window", SG_PAIRS: "sg_pairs", CBOW: "cbow", SG_HS: "sg_hs", CBOW_HS: "cbow_hs",
               SG_HS_PAIRS: "sg_hs_pairs"}
-# Vector sizes that have workers of their own, compiled with the size as a constant (word2vec's, gensim's and
-# fastText's 100; GloVe's 50 and 200). LLVM then lays each row loop out for it (no loop tail of unknown length,
-# no trip-count tests), and the loops skip the row's zero columns (100 of line_aligned's 112). CBOW under --hs,
-# one thread, realtext, alternated epochs (tools/train_ab.py --code): 12% faster in four of four against the
-# loops over 112 columns (over 112 as a constant, 7%); at 200, 13% (four of four); at 50, two of two. The same
-# losses. Not 300: 7% slower (four of six) than the loops over its 304 columns. A worker for every size would
-# make each new size compile its own (2-7 s; the tests' many small sizes each theirs).
+# CBOW's steps have workers of their own for these vector sizes, compiled with the size as a constant (word2vec's,
+# gensim's and fastText's 100; GloVe's 50 and 200). LLVM then lays each row loop out for it (no loop tail of
+# unknown length, no trip-count tests), and the loops skip the row's zero columns (100 of line_aligned's 112).
+# CBOW under --hs, one thread, realtext, alternated epochs (tools/train_ab.py --code): 12% faster in four of four
+# against the loops over 112 columns (over 112 as a constant, 7%); at 200, 13% (four of four); at 50, two of two.
+# The same losses. Not 300: 7% slower (four of six) than the loops over its 304 columns. Not skip-gram, whose
+# window step (ns_window_update) ran as fast at 100 (one of four faster) and 13% slower at 200 (four of four). A
+# worker for every size would make each new size compile its own (2-7 s; the tests' many small sizes each theirs).
 FIXED_DIMS = (50, 100, 200)
-TRAIN_WORKERS = {(kind, dim): _make_worker(kind, dim) for kind in KIND_NAMES for dim in (0, *FIXED_DIMS)}
+FIXED_KINDS = (CBOW, CBOW_HS)
+TRAIN_WORKERS = {**{(kind, 0): _make_worker(kind, 0) for kind in KIND_NAMES},
+                 **{(kind, dim): _make_worker(kind, dim) for kind in FIXED_KINDS for dim in FIXED_DIMS}}
