@@ -97,6 +97,7 @@ class Trainer:
         self._w0, self._w1 = syn0, syn1
         self._base0, self._base1 = (np.zeros((spare, syn0.shape[1]), np.float32) for _ in range(2))
         self.syn0, self.syn1 = syn0[:n], syn1[:n]
+        self._worker = worker(variant(cfg.model == "sg", cfg.shared_negatives, cfg.hs), model_columns(cfg.dim, syn0))
 
     @staticmethod
     def spare_rows(cfg: Word2VecConfig, n_words: int, threads: int | None = None) -> int:
@@ -125,10 +126,9 @@ class Trainer:
         pos0, total = schedule or (float(epoch * self.n_tokens + tok_start), self.total)
         step = Step(c.sample > 0, c.window, c.negative, alpha, pos0, total, c.seed, epoch, b, len(self.syn0), hot,
                     hot_out, hot_every, out_share, lasting)
-        train_worker = worker(variant(c.model == "sg", c.shared_negatives, c.hs), model_columns(c.dim, self._w0))
         losses, pairs, next_sub = np.zeros(n_sub), np.zeros(n_sub, np.int64), np.zeros(1, np.int64)
         max_len = int(np.diff(offsets).max())
-        run_parallel(lambda tid: train_worker(tid, next_sub, step, ids, offsets, subs, max_len, self._w0, self._w1,
+        run_parallel(lambda tid: self._worker(tid, next_sub, step, ids, offsets, subs, max_len, self._w0, self._w1,
                                               self._base0, self._base1, self.keep, self.prob, self.alias, losses,
                                               pairs, trace, trace_n, *self.tree), workers)
         return float(losses.sum()), int(pairs.sum())
