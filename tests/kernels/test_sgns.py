@@ -140,8 +140,7 @@ def test_a_worker_compiled_for_the_dimension_trains_as_the_one_for_any_width(tmp
     """CBOW's worker for 100 dimensions (FIXED_DIMS) loops over the model's 100 columns alone, laid out for that
     number; the worker for any width loops over all 112 of line_aligned's. Both train alike (to the rounding of
     sums taken in another order), and the padding stays zero."""
-    model = "cbow"
-    cfg = Word2VecConfig(min_count=1, model=model, window=4, seed=3, hot_rows=0, hs=hs, negative=0 if hs else 5)
+    cfg = Word2VecConfig(min_count=1, model="cbow", window=4, seed=3, hot_rows=0, hs=hs, negative=0 if hs else 5)
     assert cfg.dim == 100 and 100 in sgns.FIXED_DIMS
     shards = discover([small_corpus])
     vocab = build_vocab(shards, cfg)
@@ -156,7 +155,7 @@ def test_a_worker_compiled_for_the_dimension_trains_as_the_one_for_any_width(tmp
         with thread_limits(1):
             tr.block(0, 0, 0, ids, offsets)
         trained.append((tr._w0, tr._w1))
-    kind = sgns.variant(model == "sg", cfg.shared_negatives, hs)
+    kind = sgns.CBOW_HS if hs else sgns.CBOW
     assert [taken[0], taken[-1]] == [sgns.TRAIN_WORKERS[kind, 100], sgns.TRAIN_WORKERS[kind, 0]]
     assert trained[0][0].shape[1] == 112
     # skip-gram's kinds, and sizes not in FIXED_DIMS, take the worker for any width
